@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // LanceDB's native threads and our child-process tests share 2 cores; forks isolate them.
+    pool: 'forks',
+  },
+});
