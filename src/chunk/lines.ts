@@ -1,0 +1,123 @@
+import { charUnits } from './tokens.js';
+
+/** Per-line facts computed in one pass over the text, so that ranges cost O(1) later. */
+export interface LineTable {
+  readonly text: string;
+  readonly count: number;
+  /** count + 1 entries: char offset where each line starts; the last is text.length + 1. */
+  readonly charStart: Float64Array;
+  /** count + 1 entries: quarter-token units of all earlier lines, each with its newline. */
+  readonly unitsBefore: Float64Array;
+  /** FNV-1a hash of each line's text. */
+  readonly hash: Uint32Array;
+  /** 1 when the line is empty or whitespace only. */
+  readonly blank: Uint8Array;
+  /** 1 when the line starts with a space or a tab. */
+  readonly indented: Uint8Array;
+}
+
+/** The code units String.prototype.trim() removes, so that "blank" agrees with `text.trim() === ''`. */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+export function lineTable(text: string): LineTable {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  const charStart = new Float64Array(count + 1);
+  const unitsBefore = new Float64Array(count + 1);
+  const hash = new Uint32Array(count);
+  const blank = new Uint8Array(count);
+  const indented = new Uint8Array(count);
+
+  let line = 0;
+  let units = 0;
+  let lineHash = FNV_OFFSET;
+  let onlySpace = true;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 0x0a;
+    if (code === 0x0a) {
+      hash[line] = lineHash;
+      blank[line] = onlySpace ? 1 : 0;
+      unitsBefore[line + 1] = unitsBefore[line]! + units + 1;
+      charStart[line + 1] = i + 1;
+      line++;
+      units = 0;
+      lineHash = FNV_OFFSET;
+      onlySpace = true;
+      continue;
+    }
+    if (i === charStart[line]) indented[line] = code === 0x20 || code === 0x09 ? 1 : 0;
+    units += charUnits(code);
+    lineHash = Math.imul(lineHash ^ code, FNV_PRIME);
+    if (onlySpace && !isWhitespace(code)) onlySpace = false;
+  }
+  return { text, count, charStart, unitsBefore, hash, blank, indented };
+}
+
+/** Lines first..last (0-based, inclusive) joined with '\n'. */
+export function rangeText(table: LineTable, first: number, last: number): string {
+  return table.text.slice(table.charStart[first], table.charStart[last + 1]! - 1);
+}
+
+/** Quarter-token units of rangeText(first, last). */
+export function rangeUnits(table: LineTable, first: number, last: number): number {
+  return table.unitsBefore[last + 1]! - table.unitsBefore[first]! - 1;
+}
+
+/** Content hash of lines first..last, mixed so that nearby values spread over all 32 bits. */
+export function rangeHash(table: LineTable, first: number, last: number): number {
+  let h = FNV_OFFSET;
+  for (let line = first; line <= last; line++) h = Math.imul(h ^ table.hash[line]!, FNV_PRIME);
+  // murmur3 finalizer
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Slices of one over-long line, each at most `budgetUnits` and never between the halves of a
+ * surrogate pair; whitespace-only slices are left out. Returns [from, to) char offsets.
+ */
+export function sliceLine(table: LineTable, line: number, budgetUnits: number): Array<[number, number]> {
+  const { text } = table;
+  const end = table.charStart[line + 1]! - 1;
+  const slices: Array<[number, number]> = [];
+  let from = table.charStart[line]!;
+  let units = 0;
+  let hasText = false;
+  for (let i = from; i < end; ) {
+    const code = text.charCodeAt(i);
+    const width = code >= 0xd800 && code <= 0xdbff && i + 1 < end ? 2 : 1;
+    const cost = width === 1 ? charUnits(code) : charUnits(code) + charUnits(text.charCodeAt(i + 1));
+    if (units + cost > budgetUnits && i > from) {
+      if (hasText) slices.push([from, i]);
+      from = i;
+      units = 0;
+      hasText = false;
+    }
+    units += cost;
+    if (!isWhitespace(code)) hasText = true;
+    i += width;
+  }
+  if (hasText) slices.push([from, end]);
+  return slices;
+}
