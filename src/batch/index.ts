@@ -1,0 +1,8 @@
+export * from './kinds.js';
+export * from './ledger.js';
+export * from './results.js';
+export * from './runner.js';
+export * from './submit.js';
+export * from './wait.js';
+export { readJsonLines, readRequestLines } from './request-file.js';
+export { writeFileAtomic } from './atomic.js';

@@ -1,0 +1,58 @@
+import { rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GoogleGenAI } from '@google/genai';
+import { kindOf, type ParsedResult } from './kinds.js';
+import { resultFileName, type Ledger, type LedgerEntry } from './ledger.js';
+import { readJsonLines, readRequestLines } from './request-file.js';
+
+/** One result, matched to its request by key. */
+export type ResultLine = { key: string } & ParsedResult;
+
+/**
+ * Streams the results of a succeeded job. File results are downloaded into the work area and read
+ * line by line, matched by key (lines come in any order). Inline results carry no keys and are
+ * matched by position with the request file, so their count must equal the request count.
+ */
+export async function* readResults(ai: GoogleGenAI, ledger: Ledger, entry: LedgerEntry): AsyncGenerator<ResultLine> {
+  const kind = kindOf(entry.kind);
+  const job = await ai.batches.get({ name: entry.name! });
+  if (entry.input === 'inline') {
+    const items = kind.inlineResults(job);
+    const keys: string[] = [];
+    for await (const line of readRequestLines(join(ledger.workDir, entry.requestFile))) keys.push(line.key);
+    if (items.length !== keys.length) {
+      // Positions cannot be trusted: every request is treated as unanswered and goes to a retry.
+      for (const key of keys) yield { key, ok: false, error: `inline results: ${items.length} for ${keys.length} requests` };
+      return;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const metadataKey = (items[i] as { metadata?: { key?: string } }).metadata?.key;
+      yield { key: metadataKey ?? keys[i], ...kind.parse(items[i]) };
+    }
+    return;
+  }
+  const fileName = job.dest?.fileName;
+  if (!fileName) throw new Error(`job ${entry.name} succeeded but names no result file`);
+  const downloadPath = join(ledger.workDir, resultFileName(entry));
+  // A complete earlier download is reused: the result file is kept until the job is loaded.
+  if (!(await exists(downloadPath))) {
+    const partial = `${downloadPath}.part`;
+    await ai.files.download({ file: fileName, downloadPath: partial });
+    await rename(partial, downloadPath);
+  }
+  for await (const { value } of readJsonLines(downloadPath)) {
+    const record = value as { key?: unknown } | undefined;
+    // A line without a key cannot be matched; its request shows up as unanswered and is retried.
+    if (!record || typeof record.key !== 'string') continue;
+    yield { key: record.key, ...kind.parse(record) };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,118 @@
+import type { BatchState, Ledger, LedgerEntry } from './ledger.js';
+
+/** Counts the REST resource carries and the SDK drops. */
+export interface BatchStats {
+  requestCount: number;
+  successfulRequestCount: number;
+  failedRequestCount: number;
+  pendingRequestCount: number;
+}
+
+export interface JobStatus {
+  state: BatchState;
+  stats: BatchStats;
+  error?: string;
+}
+
+/** Enough to read a job's REST resource directly: `batchStats` and `error` never reach the SDK's BatchJob. */
+export interface RawAccess {
+  baseUrl: string;
+  apiVersion: string;
+  apiKey: string;
+}
+
+export const TERMINAL_STATES: ReadonlySet<BatchState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED']);
+
+export async function fetchJobStatus(access: RawAccess, name: string): Promise<JobStatus> {
+  const url = `${access.baseUrl.replace(/\/+$/, '')}/${access.apiVersion}/${name}`;
+  const response = await fetch(url, { headers: { 'x-goog-api-key': access.apiKey } });
+  const body = (await response.json().catch(() => undefined)) as
+    | {
+        metadata?: { state?: string; batchStats?: Record<string, string | number> };
+        error?: { message?: string; status?: string };
+      }
+    | undefined;
+  if (!response.ok) {
+    const message = body?.error?.message ?? response.statusText;
+    throw new HttpStatusError(response.status, `reading ${name} failed: ${response.status} ${message}`);
+  }
+  const stats = body?.metadata?.batchStats ?? {};
+  return {
+    state: batchStateOf(body?.metadata?.state),
+    stats: {
+      requestCount: Number(stats.requestCount ?? 0),
+      successfulRequestCount: Number(stats.successfulRequestCount ?? 0),
+      failedRequestCount: Number(stats.failedRequestCount ?? 0),
+      pendingRequestCount: Number(stats.pendingRequestCount ?? 0),
+    },
+    error: body?.error ? [body.error.status, body.error.message].filter(Boolean).join(': ') : undefined,
+  };
+}
+
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpStatusError';
+  }
+}
+
+export function batchStateOf(state: string | undefined): BatchState {
+  const bare = (state ?? '').replace(/^(BATCH|JOB)_STATE_/, '');
+  const known: BatchState[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'];
+  return (known as string[]).includes(bare) ? (bare as BatchState) : 'UNKNOWN';
+}
+
+export interface PollSettings {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+export const DEFAULT_POLL: PollSettings = { initialMs: 2_000, maxMs: 60_000, factor: 1.5 };
+
+export type JobProgress = (entry: LedgerEntry, status: JobStatus) => void;
+
+/**
+ * Polls submitted jobs until each is terminal, recording the terminal state (step `finished`).
+ * Transient read failures (429, 5xx, network) only lengthen the wait.
+ */
+export async function waitForJobs(
+  access: RawAccess,
+  ledger: Ledger,
+  entries: readonly LedgerEntry[],
+  poll: PollSettings,
+  onProgress: JobProgress = () => {},
+): Promise<LedgerEntry[]> {
+  let waiting = entries.filter((entry) => entry.step === 'submitted');
+  const done = entries.filter((entry) => entry.step === 'finished');
+  let delay = poll.initialMs;
+  while (waiting.length > 0) {
+    const still: LedgerEntry[] = [];
+    for (const entry of waiting) {
+      let status: JobStatus;
+      try {
+        status = await fetchJobStatus(access, entry.name!);
+      } catch (error) {
+        if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) throw error;
+        still.push(entry);
+        continue;
+      }
+      onProgress(entry, status);
+      if (TERMINAL_STATES.has(status.state)) {
+        done.push(await ledger.update(entry.id, { step: 'finished', state: status.state, error: status.error }));
+      } else {
+        if (status.state !== entry.state) await ledger.update(entry.id, { state: status.state });
+        still.push(entry);
+      }
+    }
+    waiting = still;
+    if (waiting.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(poll.maxMs, delay * poll.factor);
+    }
+  }
+  return done;
+}

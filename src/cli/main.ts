@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// LanceDB reads LANCEDB_LOG when its native module loads, so it is set before the CLI is imported.
+process.env.LANCEDB_LOG ??= 'error';
+const { run } = await import('./program.js');
+const { processIO } = await import('./io.js');
+process.exitCode = await run(process.argv.slice(2), processIO());

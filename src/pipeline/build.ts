@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { BackendOptions } from '../backend.js';
+import { planJobs, readRequestLines, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
+import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
+import { readDocument, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
+import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
+import { estimateCost, type CostEstimate } from '../pricing.js';
+import { localIndexPath, type DocumentRow, type IndexMeta, type PendingChunk } from '../store/index.js';
+import { IndexSession, addReport, emptyReport, type SessionEvent } from './session.js';
+
+export const DEFAULT_MODEL = 'gemini-embedding-001';
+export const DEFAULT_DIMS = 768;
+export const DOCUMENT_TASK = 'RETRIEVAL_DOCUMENT';
+
+export interface BuildOptions {
+  /** The folder to index. */
+  root: string;
+  /** A local folder or any URI LanceDB accepts. */
+  index: string;
+  model?: string;
+  dims?: number;
+  include?: string[];
+  exclude?: string[];
+  chunker?: Partial<ChunkerSettings>;
+  limits?: Partial<SubmitLimits>;
+  /** false: submit and return; `collect` or the next build loads the results. */
+  wait?: boolean;
+  /** Plan and estimate only: nothing is submitted or written. */
+  dryRun?: boolean;
+  /** Wait for another build holding the index lock instead of failing. */
+  waitForLock?: boolean;
+  backend?: BackendOptions;
+  poll?: Partial<PollSettings>;
+  maxAttempts?: number;
+  splitAbove?: number;
+  onEvent?: (event: BuildEvent) => void;
+}
+
+export type BuildEvent =
+  | SessionEvent
+  | { type: 'reset'; reason: string }
+  | { type: 'phase'; phase: 'collect' | 'crawl' | 'plan' | 'submit' | 'wait' | 'optimize' }
+  | { type: 'reading'; total: number }
+  | { type: 'crawled'; path: string; skipped?: string };
+
+export interface BuildSummary {
+  root: string;
+  index: string;
+  backend: string;
+  model: string;
+  dims: number;
+  fingerprint: string;
+  dryRun: boolean;
+  files: { seen: number; unchanged: number; changed: number; touched: number; deleted: number; skipped: number };
+  skipped: SkippedFile[];
+  chunks: {
+    /** Chunks of new and changed documents. */
+    planned: number;
+    /** Of those, how many already had a vector (identical text elsewhere, or an unchanged part). */
+    reused: number;
+    /** Distinct keys submitted for embedding in this run. */
+    toEmbed: number;
+    /** Chunks that could not be embedded after every attempt; their files are tried again next build. */
+    failed: number;
+    /** Rows in the index at the end. */
+    stored: number;
+  };
+  /** Embedding requests sent, retries included. */
+  requests: number;
+  jobs: number;
+  pendingJobs: number;
+  estimatedTokens: number;
+  cost?: CostEstimate;
+  seconds: number;
+}
+
+interface PlannedChunk extends PendingChunk {
+  title?: string;
+}
+
+interface PlannedDocument {
+  source: SourceDocument;
+  path: string;
+  sha256: string;
+  title: string;
+  chunks: PlannedChunk[];
+}
+
+/**
+ * Brings the index up to date with the folder: collects jobs an earlier run left, plans what is new,
+ * changed or gone, embeds only chunk keys with no vector, and loads the results.
+ */
+export async function build(options: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const model = options.model ?? DEFAULT_MODEL;
+  const dims = options.dims ?? DEFAULT_DIMS;
+  const chunker: ChunkerSettings = { ...DEFAULT_CHUNKER_SETTINGS, ...options.chunker };
+  const emit = options.onEvent ?? (() => {});
+  const root = resolve(options.root);
+  const write = !options.dryRun;
+  const wait = options.wait ?? true;
+  const session = await IndexSession.open({ ...options, command: 'gbi build', write, onEvent: emit });
+  try {
+    const { store, ledger, pending, backend } = session;
+    const fingerprint = combinedFingerprint(fingerprintOf({ model, dims, taskType: DOCUMENT_TASK, chunker }), backend.embedder);
+    const meta = await store.readMeta();
+    if (write && meta && meta.fingerprint !== fingerprint) {
+      emit({ type: 'reset', reason: resetReason(meta, { model, dims, embedder: backend.embedder }) });
+      await store.reset(dims);
+      pending.dropAll();
+      await pending.save();
+      await ledger.dropKind('embed');
+    } else if (write) {
+      await store.prepare(dims);
+    }
+    const catalog = meta && meta.fingerprint !== fingerprint ? new Map<string, DocumentRow>() : await session.loadCatalogHashes();
+    const report = emptyReport();
+    if (write && ledger.jobs.length > 0) {
+      emit({ type: 'phase', phase: 'collect' });
+      addReport(report, await session.runJobs(dims, wait));
+    }
+
+    emit({ type: 'phase', phase: 'crawl' });
+    const entries: FileEntry[] = [];
+    const skipped: SkippedFile[] = [];
+    const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
+    for await (const item of walkFiles(root, { include: options.include, exclude: options.exclude, ignoreDirs })) {
+      if (item.kind === 'file') entries.push(item.entry);
+      else skipped.push(item.skipped);
+    }
+    const storedCounts = await store.storedChunkCounts();
+    const catalogEntries = new Map<string, CatalogEntry>(
+      [...catalog.values()].map((doc) => [
+        doc.path,
+        { path: doc.path, hash: doc.hash, size: doc.size, mtimeMs: doc.mtime_ms, complete: (storedCounts.get(doc.path) ?? 0) === doc.chunk_count },
+      ]),
+    );
+    const byStat = planByStat(entries, catalogEntries);
+
+    emit({ type: 'phase', phase: 'plan' });
+    emit({ type: 'reading', total: byStat.toRead.length });
+    const documents: PlannedDocument[] = [];
+    for (const entry of byStat.toRead) {
+      const result = await readDocument(entry);
+      if (result.kind === 'skipped') {
+        skipped.push(result.skipped);
+        emit({ type: 'crawled', path: entry.path, skipped: result.skipped.reason });
+        continue;
+      }
+      emit({ type: 'crawled', path: entry.path });
+      documents.push(planDocument(result.document, fingerprint, model, chunker));
+    }
+    // A file that became unreadable or binary leaves the index like a deleted one.
+    const skippedPaths = new Set(skipped.map((file) => file.path));
+    const deleted = [...byStat.deleted, ...[...catalog.keys()].filter((path) => skippedPaths.has(path))];
+    // Rows of a path the catalog never took in: results collected for a build that died before
+    // recording its documents. Their vectors are reused below; the rows themselves are redone.
+    const orphans = [...storedCounts.keys()].filter((path) => !catalog.has(path));
+    const byContent = planByContent(documents, catalogEntries);
+    const planned = byContent.changed.flatMap((doc) => doc.chunks);
+    const vectors = await store.vectorsFor(planned.map((chunk) => chunk.key));
+    const toEmbed = keysToEmbed(byContent.changed, new Set(vectors.keys()), await keysInFlight(ledger));
+    const estimatedTokens = toEmbed.reduce((sum, chunk) => sum + chunk.tokens, 0);
+
+    const summary: BuildSummary = {
+      root,
+      index: options.index,
+      backend: backend.label,
+      model,
+      dims,
+      fingerprint,
+      dryRun: !write,
+      files: {
+        seen: entries.length,
+        unchanged: byStat.unchanged.length,
+        changed: byContent.changed.length,
+        touched: byContent.touched.length,
+        deleted: deleted.length,
+        skipped: skipped.length,
+      },
+      skipped,
+      chunks: {
+        planned: planned.length,
+        reused: planned.filter((chunk) => vectors.has(chunk.key)).length,
+        toEmbed: toEmbed.length,
+        failed: 0,
+        stored: 0,
+      },
+      requests: toEmbed.length,
+      jobs: 0,
+      pendingJobs: 0,
+      estimatedTokens,
+      cost: estimateCost(model, estimatedTokens),
+      seconds: 0,
+    };
+    if (!write) {
+      summary.chunks.stored = await store.countChunks();
+      summary.seconds = (performance.now() - started) / 1000;
+      return summary;
+    }
+
+    emit({ type: 'phase', phase: 'submit' });
+    // Order matters for crash safety: what is owed is recorded (pending rows, ledger) before the
+    // catalog says the new version is in; a crash in between only makes the next run plan it again.
+    const changedPaths = new Set(byContent.changed.map((doc) => doc.path));
+    pending.dropPaths(new Set([...changedPaths, ...deleted]));
+    pending.add(planned.filter((chunk) => !vectors.has(chunk.key)).map(withoutTitle));
+    await pending.save();
+    await planJobs(ledger, 'embed', model, toEmbed.map((chunk) => embedRequest(chunk, dims)), session.limits);
+    await store.deleteDocuments(deleted);
+    await store.deleteChunksOf([...new Set([...changedPaths, ...orphans])]);
+    await store.upsertChunks(
+      planned.filter((chunk) => vectors.has(chunk.key)).map((chunk) => ({ ...withoutTitle(chunk), vector: vectors.get(chunk.key)! })),
+    );
+    await store.upsertDocuments([
+      ...byContent.changed.map((doc) => documentRow(doc, catalog.get(doc.path))),
+      ...byContent.touched.map((doc) => ({ ...catalog.get(doc.path)!, size: doc.source.size, mtime_ms: doc.source.mtimeMs })),
+    ]);
+    for (const doc of byContent.changed) session.currentHash.set(doc.path, doc.sha256);
+    for (const path of deleted) session.currentHash.delete(path);
+    await store.writeMeta({ model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() });
+
+    emit({ type: 'phase', phase: 'wait' });
+    addReport(report, await session.runJobs(dims, wait));
+
+    emit({ type: 'phase', phase: 'optimize' });
+    await store.maintain();
+    summary.chunks.failed = session.failedChunks;
+    summary.chunks.stored = await store.countChunks();
+    summary.jobs = report.submittedJobs;
+    summary.pendingJobs = report.pendingJobs;
+    summary.requests = toEmbed.length + report.retried;
+    summary.seconds = (performance.now() - started) / 1000;
+    return summary;
+  } finally {
+    await session.close();
+  }
+}
+
+function planDocument(source: SourceDocument, fingerprint: string, model: string, chunker: ChunkerSettings): PlannedDocument {
+  const title = documentTitle(source) ?? '';
+  const chunks = chunkDocument(source, chunker).map(
+    (chunk): PlannedChunk => ({
+      id: `${source.path}#${chunk.index}`,
+      key: embeddingKey(fingerprint, title, chunk.text),
+      path: source.path,
+      chunk: chunk.index,
+      start_line: chunk.startLine,
+      end_line: chunk.endLine,
+      heading: chunk.headings.join(' > '),
+      text: chunk.text,
+      tokens: chunk.tokens,
+      model,
+      doc_hash: source.sha256,
+      title: title || undefined,
+    }),
+  );
+  return { source, path: source.path, sha256: source.sha256, title, chunks };
+}
+
+/** The title is sent with the text (RETRIEVAL_DOCUMENT uses it), so it is part of what the key names. */
+export function embeddingKey(fingerprint: string, title: string, text: string): string {
+  return chunkKey(fingerprint, title ? `${title}\u0000${text}` : text);
+}
+
+function combinedFingerprint(settings: string, embedder: string): string {
+  return createHash('sha256').update(`${settings}\u0000${embedder}`).digest('hex').slice(0, 16);
+}
+
+function embedRequest(chunk: PlannedChunk, dims: number): PreparedRequest {
+  return {
+    key: chunk.key,
+    tokens: chunk.tokens,
+    request: {
+      content: { parts: [{ text: chunk.text }] },
+      taskType: DOCUMENT_TASK,
+      ...(chunk.title ? { title: chunk.title } : {}),
+      outputDimensionality: dims,
+    },
+  };
+}
+
+function withoutTitle({ title: _title, ...row }: PlannedChunk): PendingChunk {
+  return row;
+}
+
+function documentRow(doc: PlannedDocument, previous: DocumentRow | undefined): DocumentRow {
+  const sameVersion = previous?.hash === doc.sha256;
+  return {
+    path: doc.path,
+    hash: doc.sha256,
+    size: doc.source.size,
+    mtime_ms: doc.source.mtimeMs,
+    chunk_count: doc.chunks.length,
+    title: doc.title,
+    encoding: doc.source.encoding,
+    // A summary describes one version of a document; a new version waits for its own.
+    summary: sameVersion ? previous.summary : '',
+    keywords: sameVersion ? previous.keywords : '',
+    summary_error: '',
+  };
+}
+
+async function keysInFlight(ledger: Ledger): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const entry of ledger.jobs.filter((job) => job.kind === 'embed')) {
+    for await (const line of readRequestLines(join(ledger.workDir, entry.requestFile))) keys.add(line.key);
+  }
+  return keys;
+}
+
+function resetReason(meta: IndexMeta, now: { model: string; dims: number; embedder: string }): string {
+  const changes: string[] = [];
+  if (meta.model !== now.model) changes.push(`model ${meta.model} → ${now.model}`);
+  if (meta.dims !== now.dims) changes.push(`dims ${meta.dims} → ${now.dims}`);
+  if (meta.embedder !== now.embedder) changes.push(`embedder ${meta.embedder} → ${now.embedder}`);
+  if (changes.length === 0) changes.push('chunker settings changed');
+  return `${changes.join(', ')}: every chunk is embedded again`;
+}

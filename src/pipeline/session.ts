@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import { openBackend, type Backend, type BackendOptions } from '../backend.js';
+import {
+  DEFAULT_POLL,
+  DEFAULT_SUBMIT_LIMITS,
+  Ledger,
+  runJobs,
+  type BatchEvent,
+  type BatchSink,
+  type Failure,
+  type PollSettings,
+  type RunReport,
+  type RunnerContext,
+  type StoredResult,
+  type SubmitLimits,
+} from '../batch/index.js';
+import {
+  IndexStore,
+  PendingChunks,
+  acquireIndexLock,
+  stateDirOf,
+  type ChunkRow,
+  type DocumentRow,
+  type IndexLock,
+  type LockHolder,
+} from '../store/index.js';
+
+/** gemini-embedding-001 normalizes only its full-size output; truncated vectors are normalized here. */
+const NATIVE_NORMALIZED_DIMS = 3072;
+
+export interface SessionOptions {
+  index: string;
+  /** Said in the lock file, so a second writer can tell who holds it. */
+  command: string;
+  /** false for read-only work (dry runs): no lock is taken. */
+  write: boolean;
+  waitForLock?: boolean;
+  backend?: BackendOptions;
+  limits?: Partial<SubmitLimits>;
+  poll?: Partial<PollSettings>;
+  maxAttempts?: number;
+  splitAbove?: number;
+  onEvent?: (event: SessionEvent) => void;
+}
+
+export type SessionEvent =
+  | { type: 'backend'; label: string }
+  | { type: 'lock-wait'; holder: LockHolder }
+  | { type: 'lock-takeover'; holder: LockHolder }
+  | { type: 'batch'; event: BatchEvent };
+
+/**
+ * Everything a command that writes an index holds while it runs: the lock, the LanceDB store, the
+ * backend, the job ledger and the chunk rows still waiting for vectors.
+ */
+export class IndexSession {
+  /** path → document hash as catalogued: results for an older version of a file are dropped. */
+  readonly currentHash = new Map<string, string>();
+  failedChunks = 0;
+
+  private constructor(
+    readonly stateDir: string,
+    readonly store: IndexStore,
+    readonly backend: Backend,
+    readonly ledger: Ledger,
+    readonly pending: PendingChunks,
+    readonly limits: SubmitLimits,
+    private readonly options: SessionOptions,
+    private readonly lock: IndexLock | undefined,
+  ) {}
+
+  static async open(options: SessionOptions): Promise<IndexSession> {
+    const emit = options.onEvent ?? (() => {});
+    const stateDir = stateDirOf(options.index);
+    const lock = options.write
+      ? await acquireIndexLock(stateDir, options.command, { wait: options.waitForLock ?? false, onWait: (holder) => emit({ type: 'lock-wait', holder }) })
+      : undefined;
+    if (lock?.takenOverFrom) emit({ type: 'lock-takeover', holder: lock.takenOverFrom });
+    let store: IndexStore | undefined;
+    try {
+      store = await IndexStore.open(options.index);
+      const backend = await openBackend({ emulatorStateDir: join(stateDir, 'emulator'), ...options.backend });
+      emit({ type: 'backend', label: backend.label });
+      return new IndexSession(
+        stateDir,
+        store,
+        backend,
+        await Ledger.open(stateDir),
+        await PendingChunks.open(stateDir),
+        { ...DEFAULT_SUBMIT_LIMITS, ...options.limits },
+        options,
+        lock,
+      );
+    } catch (error) {
+      store?.close();
+      await lock?.release();
+      throw error;
+    }
+  }
+
+  /** Loads the catalog's hashes; call after any reset and before running jobs. */
+  async loadCatalogHashes(): Promise<Map<string, DocumentRow>> {
+    const catalog = await this.store.catalog();
+    this.currentHash.clear();
+    for (const doc of catalog.values()) this.currentHash.set(doc.path, doc.hash);
+    return catalog;
+  }
+
+  /** Drives the ledger's jobs: submits, waits (unless `wait` is false), loads, retries. */
+  runJobs(dims: number, wait: boolean): Promise<RunReport> {
+    const context: RunnerContext = {
+      ai: this.backend.ai,
+      access: this.backend.access,
+      ledger: this.ledger,
+      limits: this.limits,
+      poll: { ...DEFAULT_POLL, ...pollFromEnv(this.options.backend?.env ?? process.env), ...this.options.poll },
+      maxAttempts: this.options.maxAttempts ?? 3,
+      splitAbove: this.options.splitAbove ?? 1_000,
+      uploadAttempts: 4,
+      onEvent: (event) => this.options.onEvent?.({ type: 'batch', event }),
+    };
+    return runJobs(context, this.chunkSink(dims), { wait });
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+    await this.backend.close();
+    await this.lock?.release();
+  }
+
+  /** Turns embedding results into chunk rows for every pending occurrence of each key. */
+  private chunkSink(dims: number): BatchSink {
+    const { store, pending, currentHash } = this;
+    return {
+      store: async (kind, results: StoredResult[]): Promise<Failure[]> => {
+        if (kind !== 'embed') return [];
+        const rejected: Failure[] = [];
+        const rows: ChunkRow[] = [];
+        for (const result of results) {
+          const values = result.value as number[];
+          if (values.length !== dims) {
+            rejected.push({ key: result.key, error: `expected ${dims} values, got ${values.length}` });
+            continue;
+          }
+          const vector = dims < NATIVE_NORMALIZED_DIMS ? normalized(values) : Float32Array.from(values);
+          // Rows of a version that has since changed again are dropped: a newer plan owns that path.
+          // A path not yet catalogued keeps its rows, so the vector is not lost; the next plan redoes them.
+          for (const row of pending.take(result.key)) {
+            const current = currentHash.get(row.path);
+            if (current === undefined || current === row.doc_hash) rows.push({ ...row, vector });
+          }
+        }
+        await store.upsertChunks(rows);
+        return rejected;
+      },
+      settled: () => pending.save(),
+      giveUp: async (kind, failures) => {
+        if (kind !== 'embed') return;
+        for (const failure of failures) this.failedChunks += pending.take(failure.key).length;
+        await pending.save();
+      },
+    };
+  }
+}
+
+export function emptyReport(): RunReport {
+  return { submittedJobs: 0, loadedJobs: 0, stored: 0, retried: 0, givenUp: 0, pendingJobs: 0 };
+}
+
+export function addReport(total: RunReport, more: RunReport): void {
+  for (const field of Object.keys(total) as (keyof RunReport)[]) total[field] += more[field];
+}
+
+/** GBI_POLL_INITIAL_MS / GBI_POLL_MAX_MS: shorter polling against a fast local emulator. */
+function pollFromEnv(env: NodeJS.ProcessEnv): Partial<PollSettings> {
+  const initial = Number(env.GBI_POLL_INITIAL_MS);
+  const max = Number(env.GBI_POLL_MAX_MS);
+  return { ...(initial > 0 ? { initialMs: initial } : {}), ...(max > 0 ? { maxMs: max } : {}) };
+}
+
+function normalized(values: readonly number[]): Float32Array {
+  let sum = 0;
+  for (const value of values) sum += value * value;
+  const norm = Math.sqrt(sum) || 1;
+  const vector = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) vector[i] = values[i] / norm;
+  return vector;
+}

@@ -1,0 +1,257 @@
+import * as lancedb from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
+import {
+  CHUNKS_TABLE,
+  DOCUMENTS_TABLE,
+  META_TABLE,
+  chunksSchema,
+  documentsSchema,
+  metaSchema,
+  type ChunkRow,
+  type DocumentRow,
+} from './schema.js';
+import { sqlIn, sqlString } from './sql.js';
+
+/** What an index was built with; search refuses queries that do not match. */
+export interface IndexMeta {
+  model: string;
+  dims: number;
+  fingerprint: string;
+  /** 'gemini' or the local emulator's embedder id: their vectors must never be mixed. */
+  embedder: string;
+  lastBuild?: string;
+}
+
+export class IndexMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexMismatchError';
+  }
+}
+
+/** Rows above which a cosine IVF_PQ index beats brute force (lancedb-notes.md). */
+export const VECTOR_INDEX_MIN_ROWS = 10_000;
+const WRITE_BATCH_ROWS = 4_000;
+const LOOKUP_BATCH = 400;
+
+/**
+ * The LanceDB side of an index: chunk rows, the document catalog and the index's own metadata.
+ * One instance per process; the build lock keeps other writers out.
+ */
+export class IndexStore {
+  private constructor(
+    readonly uri: string,
+    private readonly connection: Connection,
+    private chunksTable: Table | undefined,
+    private documentsTable: Table | undefined,
+  ) {}
+
+  static async open(uri: string): Promise<IndexStore> {
+    const connection = await lancedb.connect(uri);
+    const names = new Set(await connection.tableNames());
+    const chunks = names.has(CHUNKS_TABLE) ? await connection.openTable(CHUNKS_TABLE) : undefined;
+    const documents = names.has(DOCUMENTS_TABLE) ? await connection.openTable(DOCUMENTS_TABLE) : undefined;
+    return new IndexStore(uri, connection, chunks, documents);
+  }
+
+  async readMeta(): Promise<IndexMeta | undefined> {
+    if (!(await this.connection.tableNames()).includes(META_TABLE)) return undefined;
+    const table = await this.connection.openTable(META_TABLE);
+    const rows = await table.query().where(`name = 'index'`).toArray();
+    return rows.length ? (JSON.parse(String(rows[0].value)) as IndexMeta) : undefined;
+  }
+
+  async writeMeta(meta: IndexMeta): Promise<void> {
+    const table = await this.connection.createEmptyTable(META_TABLE, metaSchema(), { existOk: true });
+    await table
+      .mergeInsert('name')
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute([{ name: 'index', value: JSON.stringify(meta) }]);
+  }
+
+  /** Creates the tables for `dims`, or checks that existing ones were made for the same dims. */
+  async prepare(dims: number): Promise<void> {
+    if (this.chunksTable) {
+      const existing = vectorDims(await this.chunksTable.schema());
+      if (existing !== dims) {
+        throw new IndexMismatchError(
+          `the index at ${this.uri} holds ${existing}-dimension vectors, not ${dims}; ` +
+            `rebuild into a new --index, or pass --dims ${existing}`,
+        );
+      }
+    } else {
+      this.chunksTable = await this.connection.createEmptyTable(CHUNKS_TABLE, chunksSchema(dims), { existOk: true });
+    }
+    this.documentsTable ??= await this.connection.createEmptyTable(DOCUMENTS_TABLE, documentsSchema(), {
+      existOk: true,
+    });
+  }
+
+  /** Drops every chunk and document: used when the fingerprint changes, on purpose. */
+  async reset(dims: number): Promise<void> {
+    this.chunksTable = await this.connection.createEmptyTable(CHUNKS_TABLE, chunksSchema(dims), { mode: 'overwrite' });
+    this.documentsTable = await this.connection.createEmptyTable(DOCUMENTS_TABLE, documentsSchema(), {
+      mode: 'overwrite',
+    });
+  }
+
+  get chunks(): Table {
+    if (!this.chunksTable) throw new Error(`the index at ${this.uri} has no chunks table yet; run gbi build first`);
+    return this.chunksTable;
+  }
+
+  get documents(): Table {
+    if (!this.documentsTable) throw new Error(`the index at ${this.uri} has no documents table yet; run gbi build first`);
+    return this.documentsTable;
+  }
+
+  get exists(): boolean {
+    return this.chunksTable !== undefined;
+  }
+
+  async catalog(): Promise<Map<string, DocumentRow>> {
+    const catalog = new Map<string, DocumentRow>();
+    if (!this.documentsTable) return catalog;
+    for await (const batch of this.documentsTable.query()) {
+      for (const row of batch.toArray()) {
+        const doc = row.toJSON() as DocumentRow;
+        catalog.set(doc.path, { ...doc, size: Number(doc.size), mtime_ms: Number(doc.mtime_ms) });
+      }
+    }
+    return catalog;
+  }
+
+  /** Stored vectors for those of `keys` that have one. */
+  async vectorsFor(keys: Iterable<string>): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    if (!this.chunksTable) return found;
+    const pending = [...new Set(keys)];
+    for (let start = 0; start < pending.length; start += LOOKUP_BATCH) {
+      const slice = pending.slice(start, start + LOOKUP_BATCH);
+      const rows = await this.chunksTable.query().where(sqlIn('key', slice)).select(['key', 'vector']).toArray();
+      for (const row of rows) found.set(String(row.key), Float32Array.from(row.vector as Iterable<number>));
+    }
+    return found;
+  }
+
+  /** Chunk counts per path as stored, to tell complete documents from ones still waiting for vectors. */
+  async storedChunkCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (!this.chunksTable) return counts;
+    for await (const batch of this.chunksTable.query().select(['path'])) {
+      for (const value of batch.getChild('path')?.toArray() ?? []) {
+        const path = String(value);
+        counts.set(path, (counts.get(path) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  async upsertChunks(rows: ChunkRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
+      await this.chunks
+        .mergeInsert('id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+    }
+  }
+
+  async upsertDocuments(rows: DocumentRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
+      await this.documents
+        .mergeInsert('path')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+    }
+  }
+
+  /** Removes the chunk rows of these paths (a new version replaces them). */
+  async deleteChunksOf(paths: readonly string[]): Promise<void> {
+    for (let start = 0; start < paths.length; start += LOOKUP_BATCH) {
+      await this.chunks.delete(sqlIn('path', paths.slice(start, start + LOOKUP_BATCH)));
+    }
+  }
+
+  /** Removes documents and their chunks. */
+  async deleteDocuments(paths: readonly string[]): Promise<void> {
+    await this.deleteChunksOf(paths);
+    for (let start = 0; start < paths.length; start += LOOKUP_BATCH) {
+      await this.documents.delete(sqlIn('path', paths.slice(start, start + LOOKUP_BATCH)));
+    }
+  }
+
+  async countChunks(filter?: string): Promise<number> {
+    return this.chunksTable ? this.chunksTable.countRows(filter) : 0;
+  }
+
+  async countDocuments(): Promise<number> {
+    return this.documentsTable ? this.documentsTable.countRows() : 0;
+  }
+
+  /**
+   * Compacts, prunes old versions and folds new rows into the indexes; creates the full-text
+   * index once there are rows, and the cosine IVF_PQ index once there are enough of them.
+   */
+  async maintain(options: { pruneOlderThan?: Date } = {}): Promise<MaintenanceReport> {
+    const report: MaintenanceReport = { rows: 0, createdIndexes: [], fragmentsRemoved: 0, fragmentsAdded: 0, versionsPruned: 0, bytesPruned: 0 };
+    if (!this.chunksTable) return report;
+    const table = this.chunksTable;
+    report.rows = await table.countRows();
+    const existing = new Set((await table.listIndices()).map((index) => index.name));
+    if (report.rows > 0 && !existing.has('text_idx')) {
+      await table.createIndex('text', { config: lancedb.Index.fts() });
+      report.createdIndexes.push('text_idx');
+    }
+    if (report.rows > 0 && !existing.has('key_idx')) {
+      await table.createIndex('key', { config: lancedb.Index.btree() });
+      report.createdIndexes.push('key_idx');
+    }
+    if (report.rows >= VECTOR_INDEX_MIN_ROWS && !existing.has('vector_idx')) {
+      const dims = vectorDims(await table.schema());
+      await table.createIndex('vector', {
+        config: lancedb.Index.ivfPq({
+          distanceType: 'cosine',
+          numPartitions: Math.max(1, Math.round(Math.sqrt(report.rows))),
+          numSubVectors: dims % 16 === 0 ? dims / 16 : undefined,
+        }),
+      });
+      report.createdIndexes.push('vector_idx');
+    }
+    const cleanupOlderThan = options.pruneOlderThan ?? new Date(Date.now() - 7 * 24 * 3600 * 1000);
+    for (const stats of [await table.optimize({ cleanupOlderThan }), await this.documentsTable?.optimize({ cleanupOlderThan })]) {
+      if (!stats) continue;
+      report.fragmentsRemoved += stats.compaction.fragmentsRemoved;
+      report.fragmentsAdded += stats.compaction.fragmentsAdded;
+      report.versionsPruned += stats.prune.oldVersionsRemoved;
+      report.bytesPruned += stats.prune.bytesRemoved;
+    }
+    return report;
+  }
+
+  close(): void {
+    this.chunksTable?.close();
+    this.documentsTable?.close();
+    this.connection.close();
+  }
+}
+
+export interface MaintenanceReport {
+  rows: number;
+  createdIndexes: string[];
+  fragmentsRemoved: number;
+  fragmentsAdded: number;
+  versionsPruned: number;
+  bytesPruned: number;
+}
+
+function vectorDims(schema: { fields: { name: string; type: unknown }[] }): number {
+  const field = schema.fields.find((f) => f.name === 'vector');
+  const type = field?.type as { listSize?: number } | undefined;
+  if (!type?.listSize) throw new Error('the chunks table has no fixed-size vector column');
+  return type.listSize;
+}
+
+export { sqlString };

@@ -1,0 +1,6 @@
+export * from './index-store.js';
+export * from './location.js';
+export * from './lock.js';
+export * from './pending.js';
+export * from './schema.js';
+export { sqlIn } from './sql.js';
