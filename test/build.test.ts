@@ -1,46 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as lancedb from '@lancedb/lancedb';
-import { hashEmbed } from '../src/emulator/index.js';
 import { startEmulator, type EmulatorHandle } from '../src/emulator/index.js';
 import type { BuildSummary } from '../src/pipeline/build.js';
 import { offlineEnv, parseJson, runCli } from './helpers/cli.js';
 import { fixtureCorpus, tempDir, writeTree } from './helpers/fixtures.js';
-
-interface Row {
-  id: string;
-  key: string;
-  path: string;
-  chunk: number;
-  text: string;
-  heading: string;
-  start_line: number;
-  end_line: number;
-  vector: Float32Array;
-}
-
-async function readRows(index: string): Promise<Row[]> {
-  const db = await lancedb.connect(index);
-  const table = await db.openTable('chunks');
-  const rows = (await table.query().toArray()).map((row) => ({ ...row, vector: Float32Array.from(row.vector) }) as Row);
-  table.close();
-  db.close();
-  return rows;
-}
-
-/** The strongest check there is: a key or position mix-up puts some chunk's vector on another's text. */
-function expectVectorsMatchTexts(rows: Row[], dims: number): void {
-  for (const row of rows) {
-    const expected = hashEmbed(row.text, dims);
-    expect(row.vector.length).toBe(dims);
-    let diff = 0;
-    for (let i = 0; i < dims; i++) diff = Math.max(diff, Math.abs(row.vector[i] - expected[i]));
-    expect(diff, `vector of ${row.id} differs from the embedding of its text`).toBeLessThan(1e-5);
-  }
-}
-
-function expectNoDuplicates(rows: Row[]): void {
-  expect(new Set(rows.map((row) => row.id)).size).toBe(rows.length);
-}
+import { expectNoDuplicates, expectVectorsMatchTexts, readRows } from './helpers/index-rows.js';
 
 describe('gbi build, end to end on a fixture corpus', () => {
   let corpus: { path: string; remove: () => Promise<void> };

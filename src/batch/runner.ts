@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { GoogleGenAI } from '@google/genai';
 import type { RequestLine } from './kinds.js';
 import type { BatchState, JobKind, Ledger, LedgerEntry } from './ledger.js';
+import { failpoint } from './failpoint.js';
 import { readRequestLines } from './request-file.js';
 import { readResults, type ResultLine } from './results.js';
 import { planJobs, submitJob, type PreparedRequest, type SubmitLimits } from './submit.js';
@@ -46,6 +47,8 @@ export interface RunnerContext {
   /** A failed or expired job with more requests than this is resubmitted as two halves. */
   splitAbove: number;
   uploadAttempts: number;
+  /** Results stored per write: large for throughput, bounded for memory. */
+  loadBatchSize: number;
   onEvent?: (event: BatchEvent) => void;
 }
 
@@ -58,8 +61,6 @@ export interface RunReport {
   /** Jobs still on their way when the run stopped waiting (--no-wait). */
   pendingJobs: number;
 }
-
-const STORE_BATCH = 2_000;
 
 /**
  * Drives every job in the ledger to the end: submit what is written, wait for what is submitted,
@@ -114,6 +115,7 @@ async function settle(context: RunnerContext, sink: BatchSink, entry: LedgerEntr
     report.givenUp += failures.length;
   }
   await sink.settled?.();
+  failpoint('loaded');
   await ledger.remove(entry.id);
 }
 
@@ -127,13 +129,14 @@ async function load(context: RunnerContext, sink: BatchSink, entry: LedgerEntry,
     failures.push(...rejected);
     stored += batch.length - rejected.length;
     batch = [];
+    failpoint('loading');
   };
   for await (const result of readResults(context.ai, context.ledger, entry) as AsyncIterable<ResultLine>) {
     if (answered.has(result.key)) continue;
     answered.add(result.key);
     if (result.ok) {
       batch.push({ key: result.key, value: result.value, tokens: result.tokens });
-      if (batch.length >= STORE_BATCH) await flush();
+      if (batch.length >= context.loadBatchSize) await flush();
     } else {
       failures.push({ key: result.key, error: result.error });
     }

@@ -8,6 +8,7 @@ import { syncDirectory } from './atomic.js';
 import { kindOf, type RequestLine } from './kinds.js';
 import type { InputMode, JobKind, Ledger, LedgerEntry } from './ledger.js';
 import { readRequestLines } from './request-file.js';
+import { failpoint } from './failpoint.js';
 
 export type InputPolicy = 'auto' | InputMode;
 
@@ -95,6 +96,7 @@ export async function planJobs(
         updatedAt: now,
       };
       await ledger.add(entry);
+      failpoint('request-file-written');
       entries.push(entry);
     }
   }
@@ -178,6 +180,7 @@ export async function submitJob(context: SubmitContext, entry: LedgerEntry): Pro
   if (entry.step === 'written' && entry.input === 'file') {
     const uploaded = await uploadWithRetry(context, requestPath, entry);
     entry = await ledger.update(entry.id, { step: 'uploaded', uploadedFile: uploaded });
+    failpoint('uploaded');
   }
   if (entry.step === 'uploaded' && context.lookUpExisting) {
     const existing = await findJobByDisplayName(ai, displayNameOf(entry));
@@ -190,7 +193,9 @@ export async function submitJob(context: SubmitContext, entry: LedgerEntry): Pro
         ? await kind.createInline(ai, entry.model, await collect(readRequestLines(requestPath)), displayNameOf(entry))
         : await kind.createFromFile(ai, entry.model, entry.uploadedFile!, displayNameOf(entry));
     if (!job.name) throw new Error(`the service created a batch job for ${entry.id} but returned no name`);
+    failpoint('job-created-unrecorded');
     entry = await ledger.update(entry.id, { step: 'submitted', name: job.name, state: 'PENDING' });
+    failpoint('job-created');
   }
   return entry;
 }

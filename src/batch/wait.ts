@@ -1,3 +1,4 @@
+import { failpoint } from './failpoint.js';
 import type { BatchState, Ledger, LedgerEntry } from './ledger.js';
 
 /** Counts the REST resource carries and the SDK drops. */
@@ -101,6 +102,7 @@ export async function waitForJobs(
         continue;
       }
       onProgress(entry, status);
+      failpoint('polling');
       if (TERMINAL_STATES.has(status.state)) {
         done.push(await ledger.update(entry.id, { step: 'finished', state: status.state, error: status.error }));
       } else {
