@@ -108,15 +108,17 @@ export class IndexSession {
 
   /** Drives the ledger's jobs: submits, waits (unless `wait` is false), loads, retries. */
   runJobs(dims: number, wait: boolean): Promise<RunReport> {
+    const env = this.options.backend?.env ?? process.env;
     const context: RunnerContext = {
       ai: this.backend.ai,
       access: this.backend.access,
       ledger: this.ledger,
       limits: this.limits,
-      poll: { ...DEFAULT_POLL, ...pollFromEnv(this.options.backend?.env ?? process.env), ...this.options.poll },
+      poll: { ...DEFAULT_POLL, ...pollFromEnv(env), ...this.options.poll },
       maxAttempts: this.options.maxAttempts ?? 3,
       splitAbove: this.options.splitAbove ?? 1_000,
       uploadAttempts: 4,
+      loadBatchSize: Number(env.GBI_LOAD_BATCH_ROWS) || 2_000,
       onEvent: (event) => this.options.onEvent?.({ type: 'batch', event }),
     };
     return runJobs(context, this.chunkSink(dims), { wait });
