@@ -174,4 +174,42 @@ describe('incremental builds', () => {
     await build();
     expectSameIndex(await readRows(index), clean);
   });
+
+  it('rides out 429 and 503 answers with backoff, including a failed upload chunk', async () => {
+    emulator.faults.failNextCalls('asyncBatchEmbedContent', 2, 429);
+    emulator.faults.failNextCalls('getBatch', 3, 503);
+    emulator.faults.failNextCalls('download', 1, 503);
+    emulator.faults.failNextUploadChunks(1);
+    const summary = await build();
+    expect(summary.chunks.failed).toBe(0);
+    expect(summary.jobs).toBe(1);
+    expectVectorsMatchTexts(await readRows(index), Number(DIMS));
+  });
+
+  it('lists and cancels jobs; a cancelled job is not resubmitted unless asked', async () => {
+    emulator.faults.hold();
+    const submitted = await build('--no-wait');
+    const listed = parseJson<{ name: string; state: string; ledgerId?: string }[]>(
+      await runCli(['jobs', 'list', '--index', index, '--endpoint', emulator.url, '--json']),
+    );
+    const ours = listed.filter((job) => job.ledgerId);
+    expect(ours.length).toBe(submitted.pendingJobs);
+    for (const job of ours) {
+      const cancelled = await runCli(['jobs', 'cancel', job.name, '--index', index, '--endpoint', emulator.url]);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+    }
+    emulator.faults.release();
+    const collected = await runCli(['collect', '--index', index, '--endpoint', emulator.url, '--json']);
+    expect(collected.code).toBe(3);
+    const status = parseJson<StatusReport>(await runCli(['status', '--index', index, '--endpoint', emulator.url, '--json']));
+    expect(status.cancelledKeys).toBe(submitted.chunks.toEmbed);
+    const again = await build();
+    expect(again.requests).toBe(0);
+    expect(again.chunks.cancelled).toBe(submitted.chunks.planned);
+    const resumed = await build('--resubmit-cancelled');
+    expect(resumed.chunks.toEmbed).toBe(submitted.chunks.toEmbed);
+    expect((await readRows(index)).length).toBe(submitted.chunks.planned);
+    const deleted = await runCli(['jobs', 'delete', ours[0].name, '--index', index, '--endpoint', emulator.url]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+  });
 });

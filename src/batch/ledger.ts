@@ -39,6 +39,8 @@ export interface LedgerEntry {
 export interface LedgerData {
   version: 1;
   jobs: LedgerEntry[];
+  /** Keys whose job the user cancelled: not submitted again until asked (`--resubmit-cancelled`). */
+  cancelledKeys?: string[];
 }
 
 /** The job ledger: a small JSON file in the index's state folder, rewritten atomically at each step. */
@@ -95,6 +97,22 @@ export class Ledger {
     await this.save();
     await rm(join(this.workDir, entry.requestFile), { force: true });
     await rm(join(this.workDir, resultFileName(entry)), { force: true });
+  }
+
+  get cancelledKeys(): ReadonlySet<string> {
+    return new Set(this.data.cancelledKeys ?? []);
+  }
+
+  async recordCancelled(keys: readonly string[]): Promise<void> {
+    this.data.cancelledKeys = [...new Set([...(this.data.cancelledKeys ?? []), ...keys])];
+    await this.save();
+  }
+
+  async clearCancelled(): Promise<number> {
+    const count = this.data.cancelledKeys?.length ?? 0;
+    delete this.data.cancelledKeys;
+    await this.save();
+    return count;
   }
 
   /** Forgets every job of a kind, e.g. embeddings made for a fingerprint that no longer applies. */

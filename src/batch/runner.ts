@@ -111,6 +111,7 @@ async function settle(context: RunnerContext, sink: BatchSink, entry: LedgerEntr
   } else {
     const why = entry.state === 'CANCELLED' ? 'job cancelled' : `job ${entry.state?.toLowerCase()} after ${entry.attempt} attempts${entry.error ? `: ${entry.error}` : ''}`;
     const failures = (await requestsOf(ledger, entry)).map((request) => ({ key: request.key, error: why }));
+    if (entry.state === 'CANCELLED') await ledger.recordCancelled(failures.map((failure) => failure.key));
     await sink.giveUp(entry.kind, failures);
     report.givenUp += failures.length;
   }

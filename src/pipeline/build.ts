@@ -30,6 +30,8 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** Wait for another build holding the index lock instead of failing. */
   waitForLock?: boolean;
+  /** Submit again the chunks of jobs that were cancelled (otherwise they stay out). */
+  resubmitCancelled?: boolean;
   backend?: BackendOptions;
   poll?: Partial<PollSettings>;
   maxAttempts?: number;
@@ -63,6 +65,8 @@ export interface BuildSummary {
     toEmbed: number;
     /** Chunks that could not be embedded after every attempt; their files are tried again next build. */
     failed: number;
+    /** Chunks left out because their job was cancelled; `--resubmit-cancelled` sends them again. */
+    cancelled: number;
     /** Rows in the index at the end. */
     stored: number;
   };
@@ -116,6 +120,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     }
     const catalog = meta && meta.fingerprint !== fingerprint ? new Map<string, DocumentRow>() : await session.loadCatalogHashes();
     const report = emptyReport();
+    if (write && options.resubmitCancelled) await ledger.clearCancelled();
     if (write && ledger.jobs.length > 0) {
       emit({ type: 'phase', phase: 'collect' });
       addReport(report, await session.runJobs(dims, wait));
@@ -160,7 +165,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const byContent = planByContent(documents, catalogEntries);
     const planned = byContent.changed.flatMap((doc) => doc.chunks);
     const vectors = await store.vectorsFor(planned.map((chunk) => chunk.key));
-    const toEmbed = keysToEmbed(byContent.changed, new Set(vectors.keys()), await keysInFlight(ledger));
+    const held = await keysInFlight(ledger);
+    for (const key of ledger.cancelledKeys) held.add(key);
+    const toEmbed = keysToEmbed(byContent.changed, new Set(vectors.keys()), held);
     const estimatedTokens = toEmbed.reduce((sum, chunk) => sum + chunk.tokens, 0);
 
     const summary: BuildSummary = {
@@ -185,6 +192,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         reused: planned.filter((chunk) => vectors.has(chunk.key)).length,
         toEmbed: toEmbed.length,
         failed: 0,
+        cancelled: planned.filter((chunk) => ledger.cancelledKeys.has(chunk.key) && !vectors.has(chunk.key)).length,
         stored: 0,
       },
       requests: toEmbed.length,

@@ -28,6 +28,8 @@ export interface StatusReport {
   chunks: number;
   /** Chunk rows planned and waiting for a job's vectors. */
   pendingChunks: number;
+  /** Distinct chunk keys held back because their job was cancelled. */
+  cancelledKeys: number;
   jobs: JobView[];
   lock?: LockHolder;
   /** Why live job states could not be read, if they could not. */
@@ -47,6 +49,7 @@ export async function status(options: { index: string; backend?: BackendOptions;
       documents: await store.countDocuments(),
       chunks: await store.countChunks(),
       pendingChunks: (await PendingChunks.open(stateDir)).size,
+      cancelledKeys: ledger.cancelledKeys.size,
       jobs: ledger.jobs.map((job) => ({
         id: job.id,
         kind: job.kind,

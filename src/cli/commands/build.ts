@@ -17,6 +17,7 @@ interface BuildFlags {
   wait: boolean;
   dryRun?: boolean;
   waitLock?: boolean;
+  resubmitCancelled?: boolean;
   maxInlineRequests?: number;
   maxInlineBytes?: number;
   maxFileBytes?: number;
@@ -42,6 +43,7 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
     .option('--no-wait', 'submit the batch jobs and exit; load them later with gbi collect or the next build')
     .option('--dry-run', 'show files, chunks, tokens and cost; submit and write nothing')
     .option('--wait-lock', 'wait for another build holding the index lock instead of failing')
+    .option('--resubmit-cancelled', 'embed the chunks of cancelled jobs after all')
     .option('--max-inline-requests <n>', 'inline jobs hold at most this many requests (default 1000)', integer('--max-inline-requests', 1))
     .option('--max-inline-bytes <n>', 'inline jobs stay under this many bytes (default 19000000)', positiveNumber('--max-inline-bytes'))
     .option('--max-file-bytes <n>', 'request files stay under this many bytes (default 1900000000)', positiveNumber('--max-file-bytes'))
@@ -64,6 +66,7 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
           wait: flags.wait,
           dryRun: flags.dryRun,
           waitForLock: flags.waitLock,
+          resubmitCancelled: flags.resubmitCancelled,
           limits: {
             input: flags.input,
             ...(flags.maxInlineRequests ? { maxInlineRequests: flags.maxInlineRequests } : {}),
@@ -122,6 +125,9 @@ export function printBuildSummary(io: CliIO, summary: BuildSummary): void {
   }
   if (chunks.failed > 0) {
     writeLine(out, `${plural(chunks.failed, 'chunk')} could not be embedded; the next build tries their files again`);
+  }
+  if (chunks.cancelled > 0) {
+    writeLine(out, `${plural(chunks.cancelled, 'chunk')} left out because their job was cancelled; --resubmit-cancelled sends them`);
   }
 }
 

@@ -126,7 +126,7 @@ function printStatus(io: CliIO, report: StatusReport): void {
       ['index', report.index],
       ['model', `${report.meta.model}, ${report.meta.dims} dims, embedder ${report.meta.embedder}`],
       ['documents', count(report.documents)],
-      ['chunks', `${count(report.chunks)} stored, ${count(report.pendingChunks)} waiting for vectors`],
+      ['chunks', `${count(report.chunks)} stored, ${count(report.pendingChunks)} waiting for vectors` + (report.cancelledKeys ? `, ${count(report.cancelledKeys)} held back (cancelled job)` : '')],
       ['last build', report.meta.lastBuild ?? 'never'],
     ];
     if (report.lock) rows.push(['lock', `held by process ${report.lock.pid} (${report.lock.command}, since ${report.lock.since})`]);
