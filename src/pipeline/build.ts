@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BackendOptions } from '../backend.js';
-import { planJobs, readRequestLines, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
-import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
+import { planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
+import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
 import { readDocument, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
 import { estimateCost, type CostEstimate } from '../pricing.js';
-import { localIndexPath, type DocumentRow, type IndexMeta, type PendingChunk } from '../store/index.js';
+import { SUMMARY_CHUNK, localIndexPath, type DocumentRow, type IndexMeta, type PendingChunk } from '../store/index.js';
+import { DEFAULT_SUMMARY_MODEL, summaryFingerprint, summaryRequest, type SummarySource } from '../summary/index.js';
 import { IndexSession, addReport, emptyReport, type SessionEvent } from './session.js';
 
 export const DEFAULT_MODEL = 'gemini-embedding-001';
@@ -32,6 +33,9 @@ export interface BuildOptions {
   waitForLock?: boolean;
   /** Submit again the chunks of jobs that were cancelled (otherwise they stay out). */
   resubmitCancelled?: boolean;
+  /** Summarize new and changed documents (and any still without a summary) through a generation batch. */
+  summaries?: boolean;
+  summaryModel?: string;
   backend?: BackendOptions;
   poll?: Partial<PollSettings>;
   maxAttempts?: number;
@@ -69,6 +73,15 @@ export interface BuildSummary {
     cancelled: number;
     /** Rows in the index at the end. */
     stored: number;
+  };
+  summaries?: {
+    model: string;
+    /** Documents whose summary was requested in this run. */
+    requested: number;
+    stored: number;
+    /** Invalid output or failed requests: recorded on the document and asked again next build. */
+    failed: number;
+    estimatedTokens: number;
   };
   /** Embedding requests sent, retries included. */
   requests: number;
@@ -165,7 +178,12 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const byContent = planByContent(documents, catalogEntries);
     const planned = byContent.changed.flatMap((doc) => doc.chunks);
     const vectors = await store.vectorsFor(planned.map((chunk) => chunk.key));
-    const held = await keysInFlight(ledger);
+    const summaryModel = options.summaryModel ?? DEFAULT_SUMMARY_MODEL;
+    const summaryPrint = summaryFingerprint(summaryModel);
+    const summaryRequests = options.summaries
+      ? await summaryRequestsFor(summaryPrint, byContent.changed, catalog, byStat.unchanged, byContent.touched, await keysInFlight(ledger, 'summary'))
+      : [];
+    const held = await keysInFlight(ledger, 'embed');
     for (const key of ledger.cancelledKeys) held.add(key);
     const toEmbed = keysToEmbed(byContent.changed, new Set(vectors.keys()), held);
     const estimatedTokens = toEmbed.reduce((sum, chunk) => sum + chunk.tokens, 0);
@@ -195,6 +213,17 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
         cancelled: planned.filter((chunk) => ledger.cancelledKeys.has(chunk.key) && !vectors.has(chunk.key)).length,
         stored: 0,
       },
+      ...(options.summaries
+        ? {
+            summaries: {
+              model: summaryModel,
+              requested: summaryRequests.length,
+              stored: 0,
+              failed: 0,
+              estimatedTokens: summaryRequests.reduce((sum, request) => sum + request.tokens, 0),
+            },
+          }
+        : {}),
       requests: toEmbed.length,
       jobs: 0,
       pendingJobs: 0,
@@ -227,14 +256,19 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     ]);
     for (const doc of byContent.changed) session.currentHash.set(doc.path, doc.sha256);
     for (const path of deleted) session.currentHash.delete(path);
+    // Summaries land on catalogued documents by hash, so they are asked for only once the catalog has them.
+    await planJobs(ledger, 'summary', summaryModel, summaryRequests, session.limits);
     await store.writeMeta({ model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() });
 
     emit({ type: 'phase', phase: 'wait' });
     addReport(report, await session.runJobs(dims, wait));
+    // A summary that arrived (now, or in an earlier run) is embedded like a chunk, to rank whole documents.
+    if (wait && (await planSummaryVectors(session, fingerprint, model, dims)) > 0) addReport(report, await session.runJobs(dims, wait));
 
     emit({ type: 'phase', phase: 'optimize' });
     await store.maintain();
     summary.chunks.failed = session.failedChunks;
+    if (summary.summaries) Object.assign(summary.summaries, { stored: session.summarized, failed: session.failedSummaries });
     summary.chunks.stored = await store.countChunks();
     summary.jobs = report.submittedJobs;
     summary.pendingJobs = report.pendingJobs;
@@ -310,9 +344,9 @@ function documentRow(doc: PlannedDocument, previous: DocumentRow | undefined): D
   };
 }
 
-async function keysInFlight(ledger: Ledger): Promise<Set<string>> {
+async function keysInFlight(ledger: Ledger, kind: JobKind): Promise<Set<string>> {
   const keys = new Set<string>();
-  for (const entry of ledger.jobs.filter((job) => job.kind === 'embed')) {
+  for (const entry of ledger.jobs.filter((job) => job.kind === kind)) {
     for await (const line of readRequestLines(join(ledger.workDir, entry.requestFile))) keys.add(line.key);
   }
   return keys;
@@ -325,4 +359,68 @@ function resetReason(meta: IndexMeta, now: { model: string; dims: number; embedd
   if (meta.embedder !== now.embedder) changes.push(`embedder ${meta.embedder} → ${now.embedder}`);
   if (changes.length === 0) changes.push('chunker settings changed');
   return `${changes.join(', ')}: every chunk is embedded again`;
+}
+
+/**
+ * New and changed documents, and unchanged ones still without a summary (a summary failed, or
+ * summaries were just switched on), one request per distinct content, leaving out those on their way.
+ */
+async function summaryRequestsFor(
+  fingerprint: string,
+  changed: readonly PlannedDocument[],
+  catalog: ReadonlyMap<string, DocumentRow>,
+  unchanged: readonly FileEntry[],
+  touched: readonly PlannedDocument[],
+  inFlight: ReadonlySet<string>,
+): Promise<PreparedRequest[]> {
+  const sources: SummarySource[] = changed.map((doc) => ({ path: doc.path, sha256: doc.sha256, title: doc.title, text: doc.source.text }));
+  const lacking = (path: string) => !catalog.get(path)?.summary;
+  for (const doc of touched.filter((doc) => lacking(doc.path))) {
+    sources.push({ path: doc.path, sha256: doc.sha256, title: doc.title, text: doc.source.text });
+  }
+  for (const entry of unchanged.filter((entry) => lacking(entry.path))) {
+    const result = await readDocument(entry);
+    if (result.kind === 'document') {
+      sources.push({ path: entry.path, sha256: result.document.sha256, title: documentTitle(result.document) ?? '', text: result.document.text });
+    }
+  }
+  const requests = new Map<string, PreparedRequest>();
+  for (const source of sources) {
+    const request = summaryRequest(fingerprint, source);
+    if (!inFlight.has(request.key)) requests.set(request.key, request);
+  }
+  return [...requests.values()];
+}
+
+/** Plans the embedding of every summary that has no summary row for its document version yet. */
+async function planSummaryVectors(session: IndexSession, fingerprint: string, model: string, dims: number): Promise<number> {
+  const { store, pending, ledger } = session;
+  const rows = await store.summaryRows();
+  const wanted: PlannedChunk[] = [];
+  for (const doc of (await store.catalog()).values()) {
+    if (!doc.summary || rows.get(doc.path) === doc.hash) continue;
+    wanted.push({
+      id: `${doc.path}#summary`,
+      key: embeddingKey(fingerprint, doc.title, doc.summary),
+      path: doc.path,
+      chunk: SUMMARY_CHUNK,
+      start_line: 1,
+      end_line: 1,
+      heading: 'Summary',
+      text: doc.summary,
+      tokens: estimateTokens(doc.summary),
+      model,
+      doc_hash: doc.hash,
+      title: doc.title || undefined,
+    });
+  }
+  if (wanted.length === 0) return 0;
+  const vectors = await store.vectorsFor(wanted.map((row) => row.key));
+  const inFlight = await keysInFlight(ledger, 'embed');
+  pending.add(wanted.filter((row) => !vectors.has(row.key)).map(withoutTitle));
+  await pending.save();
+  const toEmbed = new Map(wanted.filter((row) => !vectors.has(row.key) && !inFlight.has(row.key)).map((row) => [row.key, row]));
+  const jobs = await planJobs(ledger, 'embed', model, [...toEmbed.values()].map((row) => embedRequest(row, dims)), session.limits);
+  await store.upsertChunks(wanted.filter((row) => vectors.has(row.key)).map((row) => ({ ...withoutTitle(row), vector: vectors.get(row.key)! })));
+  return jobs.length;
 }

@@ -24,6 +24,7 @@ import {
   type IndexLock,
   type LockHolder,
 } from '../store/index.js';
+import { documentHashOf, parseSummary } from '../summary/index.js';
 
 /** gemini-embedding-001 normalizes only its full-size output; truncated vectors are normalized here. */
 const NATIVE_NORMALIZED_DIMS = 3072;
@@ -57,6 +58,8 @@ export class IndexSession {
   /** path → document hash as catalogued: results for an older version of a file are dropped. */
   readonly currentHash = new Map<string, string>();
   failedChunks = 0;
+  summarized = 0;
+  failedSummaries = 0;
 
   private constructor(
     readonly stateDir: string,
@@ -124,6 +127,25 @@ export class IndexSession {
     return runJobs(context, this.chunkSink(dims), { wait });
   }
 
+  /**
+   * Output that is not JSON or does not fit the schema is recorded on the document, not retried now:
+   * a model that answered badly once tends to again. The next build asks again.
+   */
+  private async storeSummaries(results: StoredResult[]): Promise<void> {
+    const changes = new Map<string, Partial<DocumentRow>>();
+    for (const result of results) {
+      const parsed = parseSummary(String(result.value));
+      if (parsed.ok) {
+        this.summarized++;
+        changes.set(documentHashOf(result.key), { summary: parsed.value.summary, keywords: parsed.value.keywords.join(', '), summary_error: '' });
+      } else {
+        this.failedSummaries++;
+        changes.set(documentHashOf(result.key), { summary: '', keywords: '', summary_error: parsed.error });
+      }
+    }
+    await this.store.updateDocumentsByHash(changes);
+  }
+
   async close(): Promise<void> {
     this.store.close();
     await this.backend.close();
@@ -135,7 +157,10 @@ export class IndexSession {
     const { store, pending, currentHash } = this;
     return {
       store: async (kind, results: StoredResult[]): Promise<Failure[]> => {
-        if (kind !== 'embed') return [];
+        if (kind === 'summary') {
+          await this.storeSummaries(results);
+          return [];
+        }
         const rejected: Failure[] = [];
         const rows: ChunkRow[] = [];
         for (const result of results) {
@@ -157,7 +182,13 @@ export class IndexSession {
       },
       settled: () => pending.save(),
       giveUp: async (kind, failures) => {
-        if (kind !== 'embed') return;
+        if (kind === 'summary') {
+          this.failedSummaries += failures.length;
+          await store.updateDocumentsByHash(
+            new Map(failures.map((failure) => [documentHashOf(failure.key), { summary: '', keywords: '', summary_error: failure.error }])),
+          );
+          return;
+        }
         for (const failure of failures) this.failedChunks += pending.take(failure.key).length;
         await pending.save();
       },

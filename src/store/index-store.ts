@@ -29,6 +29,9 @@ export class IndexMismatchError extends Error {
   }
 }
 
+/** The chunk number of a document's summary row: its vector ranks whole documents (`search --docs`). */
+export const SUMMARY_CHUNK = -1;
+
 /** Rows above which a cosine IVF_PQ index beats brute force (lancedb-notes.md). */
 export const VECTOR_INDEX_MIN_ROWS = 10_000;
 const WRITE_BATCH_ROWS = 4_000;
@@ -139,7 +142,7 @@ export class IndexStore {
   async storedChunkCounts(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     if (!this.chunksTable) return counts;
-    for await (const batch of this.chunksTable.query().select(['path'])) {
+    for await (const batch of this.chunksTable.query().where(`chunk >= 0`).select(['path'])) {
       for (const value of batch.getChild('path')?.toArray() ?? []) {
         const path = String(value);
         counts.set(path, (counts.get(path) ?? 0) + 1);
@@ -166,6 +169,32 @@ export class IndexStore {
         .whenNotMatchedInsertAll()
         .execute(rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
     }
+  }
+
+  /** The summary row (`chunk = -1`) of each document that has one: path → the document hash it was made for. */
+  async summaryRows(): Promise<Map<string, string>> {
+    const rows = new Map<string, string>();
+    if (!this.chunksTable) return rows;
+    for (const row of await this.chunksTable.query().where(`chunk = ${SUMMARY_CHUNK}`).select(['path', 'doc_hash']).toArray()) {
+      rows.set(String(row.path), String(row.doc_hash));
+    }
+    return rows;
+  }
+
+  /** Applies changes to every document of a given content hash (identical files share one summary). */
+  async updateDocumentsByHash(changes: ReadonlyMap<string, Partial<DocumentRow>>): Promise<number> {
+    if (changes.size === 0 || !this.documentsTable) return 0;
+    const hashes = [...changes.keys()];
+    const updated: DocumentRow[] = [];
+    for (let start = 0; start < hashes.length; start += LOOKUP_BATCH) {
+      const rows = await this.documentsTable.query().where(sqlIn('hash', hashes.slice(start, start + LOOKUP_BATCH))).toArray();
+      for (const row of rows) {
+        const doc = row.toJSON() as DocumentRow;
+        updated.push({ ...doc, size: Number(doc.size), mtime_ms: Number(doc.mtime_ms), ...changes.get(doc.hash) });
+      }
+    }
+    await this.upsertDocuments(updated);
+    return updated.length;
   }
 
   /** Removes the chunk rows of these paths (a new version replaces them). */

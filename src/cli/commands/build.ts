@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { build, DEFAULT_DIMS, DEFAULT_MODEL, type BuildSummary } from '../../pipeline/build.js';
+import { DEFAULT_SUMMARY_MODEL } from '../../summary/index.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { count, plural, seconds, table, usd } from '../format.js';
 import { isInteractive, printJson, writeLine, type CliIO } from '../io.js';
@@ -18,6 +19,8 @@ interface BuildFlags {
   dryRun?: boolean;
   waitLock?: boolean;
   resubmitCancelled?: boolean;
+  summaries?: boolean;
+  summaryModel: string;
   maxInlineRequests?: number;
   maxInlineBytes?: number;
   maxFileBytes?: number;
@@ -44,6 +47,8 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
     .option('--dry-run', 'show files, chunks, tokens and cost; submit and write nothing')
     .option('--wait-lock', 'wait for another build holding the index lock instead of failing')
     .option('--resubmit-cancelled', 'embed the chunks of cancelled jobs after all')
+    .option('--summaries', 'summarize new and changed documents (JSON summary + keywords) through a generation batch')
+    .option('--summary-model <name>', 'model for --summaries', DEFAULT_SUMMARY_MODEL)
     .option('--max-inline-requests <n>', 'inline jobs hold at most this many requests (default 1000)', integer('--max-inline-requests', 1))
     .option('--max-inline-bytes <n>', 'inline jobs stay under this many bytes (default 19000000)', positiveNumber('--max-inline-bytes'))
     .option('--max-file-bytes <n>', 'request files stay under this many bytes (default 1900000000)', positiveNumber('--max-file-bytes'))
@@ -67,6 +72,8 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
           dryRun: flags.dryRun,
           waitForLock: flags.waitLock,
           resubmitCancelled: flags.resubmitCancelled,
+          summaries: flags.summaries,
+          summaryModel: flags.summaryModel,
           limits: {
             input: flags.input,
             ...(flags.maxInlineRequests ? { maxInlineRequests: flags.maxInlineRequests } : {}),
@@ -86,7 +93,7 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
       }
       if (flags.json) printJson(io, summary);
       else printBuildSummary(io, summary);
-      if (summary.chunks.failed > 0) setExit(EXIT.partial);
+      if (summary.chunks.failed > 0 || (summary.summaries?.failed ?? 0) > 0) setExit(EXIT.partial);
     });
 }
 
@@ -113,6 +120,15 @@ export function printBuildSummary(io: CliIO, summary: BuildSummary): void {
     ],
     ['requests', summary.dryRun ? count(summary.requests) : `${count(summary.requests)} in ${plural(summary.jobs, 'job')}`],
     ['tokens', `~${count(summary.estimatedTokens)} estimated${cost}`],
+    ...(summary.summaries
+      ? [
+          [
+            'summaries',
+            `${count(summary.summaries.requested)} ${summary.dryRun ? 'to request' : 'requested'} from ${summary.summaries.model} (~${count(summary.summaries.estimatedTokens)} input tokens)` +
+              (summary.dryRun ? '' : `, ${count(summary.summaries.stored)} stored, ${count(summary.summaries.failed)} failed`),
+          ] as [string, string],
+        ]
+      : []),
     ['time', seconds(summary.seconds)],
   ];
   for (const line of table(rows)) writeLine(out, `  ${line}`);
