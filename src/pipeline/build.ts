@@ -258,15 +258,24 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     for (const path of deleted) session.currentHash.delete(path);
     // Summaries land on catalogued documents by hash, so they are asked for only once the catalog has them.
     await planJobs(ledger, 'summary', summaryModel, summaryRequests, session.limits);
-    await store.writeMeta({ model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() });
+    // A no-op rebuild writes nothing: no new table version, no compaction.
+    const changedIndex = byContent.changed.length + byContent.touched.length + deleted.length + orphans.length > 0;
+    if (changedIndex || meta?.fingerprint !== fingerprint) {
+      await store.writeMeta({ model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() });
+    }
 
     emit({ type: 'phase', phase: 'wait' });
     addReport(report, await session.runJobs(dims, wait));
     // A summary that arrived (now, or in an earlier run) is embedded like a chunk, to rank whole documents.
-    if (wait && (await planSummaryVectors(session, fingerprint, model, dims)) > 0) addReport(report, await session.runJobs(dims, wait));
+    const summariesMayHaveArrived = options.summaries || report.loadedJobs > 0;
+    if (wait && summariesMayHaveArrived && (await planSummaryVectors(session, fingerprint, model, dims)) > 0) {
+      addReport(report, await session.runJobs(dims, wait));
+    }
 
-    emit({ type: 'phase', phase: 'optimize' });
-    await store.maintain();
+    if (changedIndex || report.loadedJobs > 0) {
+      emit({ type: 'phase', phase: 'optimize' });
+      await store.maintain();
+    }
     summary.chunks.failed = session.failedChunks;
     if (summary.summaries) Object.assign(summary.summaries, { stored: session.summarized, failed: session.failedSummaries });
     summary.chunks.stored = await store.countChunks();
