@@ -56,7 +56,8 @@ describe('the API key never leaks', () => {
       env: offlineEnv({ GEMINI_API_KEY: SECRET, GBI_RETRY_INITIAL_MS: '1' }),
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/API key|PERMISSION|INVALID/i);
+    expect(result.stderr).toContain('the Gemini API refused the request (400 INVALID_ARGUMENT): API key not valid');
+    expect(result.stderr).toContain('check GEMINI_API_KEY');
     expect(result.stderr + result.stdout).not.toContain(SECRET);
     await out.remove();
   });

@@ -9,6 +9,7 @@ import { CliUsageHint } from '../pipeline/errors.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { writeLine, type CliIO } from './io.js';
 import { redactSecrets } from './redact.js';
+import { describeApiError } from './api-errors.js';
 
 export interface RunOptions {
   /** Resolves when a long-running command (the emulator) should stop. */
@@ -65,7 +66,7 @@ function reportError(error: unknown, io: CliIO): ExitCode {
     say(error.message);
     return EXIT.usage;
   }
-  say(error instanceof Error ? error.message : String(error));
+  say(describeApiError(error) ?? (error instanceof Error ? error.message : String(error)));
   if (io.env.GBI_DEBUG && error instanceof Error && error.stack) writeLine(io.stderr, redactSecrets(error.stack, secrets));
   return EXIT.error;
 }
