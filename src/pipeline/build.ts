@@ -13,6 +13,11 @@ import { IndexSession, addReport, emptyReport, type SessionEvent } from './sessi
 export const DEFAULT_MODEL = 'gemini-embedding-001';
 export const DEFAULT_DIMS = 768;
 export const DOCUMENT_TASK = 'RETRIEVAL_DOCUMENT';
+/**
+ * Files that usually hold credentials are never sent to an API by default; a user who passes
+ * --include takes over what is indexed.
+ */
+export const SECRET_FILE_EXCLUDES = ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/.npmrc', '**/.netrc'];
 
 export interface BuildOptions {
   /** The folder to index. */
@@ -143,7 +148,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const entries: FileEntry[] = [];
     const skipped: SkippedFile[] = [];
     const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
-    for await (const item of walkFiles(root, { include: options.include, exclude: options.exclude, ignoreDirs })) {
+    const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
+    for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
       if (item.kind === 'file') entries.push(item.entry);
       else skipped.push(item.skipped);
     }

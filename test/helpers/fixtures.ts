@@ -48,5 +48,7 @@ export function fixtureCorpus(): Record<string, string | Uint8Array> {
     'encodings/shift-jis.txt': shiftJis,
     'encodings/latin1.txt': latin1,
     'images/logo.png': png,
+    // Excluded by default: credentials must never reach an API.
+    '.env': 'GEMINI_API_KEY=this-must-never-be-indexed\n',
   };
 }
