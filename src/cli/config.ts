@@ -26,6 +26,31 @@ export function loadConfig(cwd: string): Record<string, unknown> {
   }
 }
 
+/**
+ * A key that names no option of any command and no command is a typo (`"dim"`): it is refused
+ * rather than silently ignored.
+ */
+export function checkConfigKeys(program: Command, config: Record<string, unknown>): void {
+  const commands = new Map(allCommands(program).map((command) => [command.name(), command]));
+  const optionsOf = (command: Command) => new Set(command.options.map((option) => option.attributeName()));
+  const anyOption = new Set(allCommands(program).flatMap((command) => [...optionsOf(command)]));
+  for (const [key, value] of Object.entries(config)) {
+    const scoped = commands.get(key);
+    if (scoped && value && typeof value === 'object' && !Array.isArray(value)) {
+      const known = optionsOf(scoped);
+      for (const inner of Object.keys(value)) {
+        if (!known.has(inner)) throw new CliError(`${CONFIG_FILE}: "${key}.${inner}" is not an option of gbi ${key}`, EXIT.usage);
+      }
+    } else if (!anyOption.has(key)) {
+      throw new CliError(`${CONFIG_FILE}: "${key}" is not an option of any gbi command`, EXIT.usage);
+    }
+  }
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
 /** Fills options the user did not give from the config file. */
 export function applyConfig(command: Command, config: Record<string, unknown>): void {
   const scoped = config[command.name()];

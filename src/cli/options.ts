@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
+import { isRemoteUri } from '../store/index.js';
 
 /** Shared options and argument parsers, so every command spells them the same way. */
 
@@ -46,4 +48,9 @@ export function fraction(flag: string): (value: string) => number {
 
 export function repeatable(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** A local index path resolved against the command's working directory; a remote URI as given. */
+export function resolveIndex(cwd: string, uri: string): string {
+  return isRemoteUri(uri) ? uri : resolve(cwd, uri);
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { IndexMismatchError, IndexLockedError } from '../store/index.js';
-import { applyConfig, loadConfig } from './config.js';
+import { applyConfig, checkConfigKeys, loadConfig } from './config.js';
 import { buildCommand } from './commands/build.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { indexCommands } from './commands/index-commands.js';
@@ -37,7 +37,11 @@ export async function run(argv: readonly string[], io: CliIO, options: RunOption
   emulatorCommand(program, io, options.untilStopped ?? untilSignal);
   for (const command of program.commands) {
     command.exitOverride();
-    command.hook('preAction', (thisCommand) => applyConfig(thisCommand, loadConfig(io.cwd)));
+    command.hook('preAction', (thisCommand) => {
+      const config = loadConfig(io.cwd);
+      checkConfigKeys(program, config);
+      applyConfig(thisCommand, config);
+    });
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

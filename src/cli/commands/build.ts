@@ -5,7 +5,8 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { count, plural, seconds, table, usd } from '../format.js';
 import { isInteractive, printJson, writeLine, type CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
-import { integer, positiveNumber, repeatable, indexOption, endpointOption, inputPolicy } from '../options.js';
+import { resolve } from 'node:path';
+import { endpointOption, indexOption, inputPolicy, integer, positiveNumber, repeatable, resolveIndex } from '../options.js';
 
 interface BuildFlags {
   index: string;
@@ -62,8 +63,8 @@ export function buildCommand(program: Command, io: CliIO, setExit: (code: ExitCo
       let summary: BuildSummary;
       try {
         summary = await build({
-          root: dir,
-          index: flags.index,
+          root: resolve(io.cwd, dir),
+          index: resolveIndex(io.cwd, flags.index),
           model: flags.model,
           dims: flags.dims,
           include: flags.include.length ? flags.include : undefined,

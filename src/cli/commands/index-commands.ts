@@ -7,7 +7,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { count, plural, seconds, table } from '../format.js';
 import { isInteractive, printJson, writeLine, type CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
-import { endpointOption, indexOption } from '../options.js';
+import { endpointOption, indexOption, resolveIndex } from '../options.js';
 
 interface CommonFlags {
   index: string;
@@ -28,7 +28,7 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
     .addOption(endpointOption())
     .option('--json', 'print the status as JSON')
     .action(async (flags: CommonFlags) => {
-      const report = await status({ index: flags.index, backend: backend(flags) });
+      const report = await status({ index: resolveIndex(io.cwd, flags.index), backend: backend(flags) });
       if (flags.json) printJson(io, report);
       else printStatus(io, report);
     });
@@ -46,7 +46,7 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
       const view = new ProgressView(io, isInteractive(io) && !flags.json && !flags.quiet, !flags.json && !flags.quiet);
       try {
         const summary = await collect({
-          index: flags.index,
+          index: resolveIndex(io.cwd, flags.index),
           backend: backend(flags),
           wait: flags.wait,
           waitForLock: flags.waitLock,
@@ -77,7 +77,7 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
     .addOption(endpointOption())
     .option('--json', 'print the jobs as JSON')
     .action(async (flags: CommonFlags) => {
-      const list = await listJobs({ index: flags.index, backend: backend(flags) });
+      const list = await listJobs({ index: resolveIndex(io.cwd, flags.index), backend: backend(flags) });
       if (flags.json) printJson(io, list);
       else if (list.length === 0) writeLine(io.stdout, 'no batch jobs');
       else
@@ -93,7 +93,7 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
       .addOption(indexOption())
       .addOption(endpointOption())
       .action(async (name: string, flags: CommonFlags) => {
-        await changeJob(action, { index: flags.index, name, backend: backend(flags) });
+        await changeJob(action, { index: resolveIndex(io.cwd, flags.index), name, backend: backend(flags) });
         writeLine(io.stdout, `${action === 'cancel' ? 'cancelled' : 'deleted'} ${name}`);
       });
   }
@@ -106,7 +106,7 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
     .option('--wait-lock', 'wait for another process holding the index lock instead of failing')
     .option('--json', 'print the report as JSON')
     .action(async (flags: CommonFlags) => {
-      const report = await optimize({ index: flags.index, waitForLock: flags.waitLock });
+      const report = await optimize({ index: resolveIndex(io.cwd, flags.index), waitForLock: flags.waitLock });
       if (flags.json) printJson(io, report);
       else
         writeLine(
