@@ -241,10 +241,14 @@ export class IndexStore {
     if (report.rows >= VECTOR_INDEX_MIN_ROWS && !existing.has('vector_idx')) {
       const dims = vectorDims(await table.schema());
       await table.createIndex('vector', {
+        // Fewer k-means iterations on a smaller sample: measured on 16.7k × 768 rows, 5 s instead
+        // of 26 s to build, with the same recall (0.86 at nprobes 20 before refinement).
         config: lancedb.Index.ivfPq({
           distanceType: 'cosine',
           numPartitions: Math.max(1, Math.round(Math.sqrt(report.rows))),
           numSubVectors: dims % 16 === 0 ? dims / 16 : undefined,
+          maxIterations: 10,
+          sampleRate: 64,
         }),
       });
       report.createdIndexes.push('vector_idx');
