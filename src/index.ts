@@ -4,4 +4,4 @@ export { openBackend, type Backend, type BackendOptions } from './backend.js';
 export { startEmulator, hashEmbed, EMBEDDER_ID, type EmulatorHandle, type EmulatorOptions } from './emulator/index.js';
 export { IndexStore, IndexLockedError, IndexMismatchError, type ChunkRow, type DocumentRow, type IndexMeta } from './store/index.js';
 export { estimateCost, type CostEstimate } from './pricing.js';
-export { openIndex, SearchIndex, type SearchHit, type SearchMode, type SearchOptions } from './search/index.js';
+export { openIndex, SearchIndex, type Ranks, type SearchHit, type SearchMode, type SearchOptions } from './search/index.js';

@@ -72,7 +72,10 @@ export interface PollSettings {
   factor: number;
 }
 
-export const DEFAULT_POLL: PollSettings = { initialMs: 2_000, maxMs: 60_000, factor: 1.5 };
+/** Real jobs take minutes to hours: a poll every few seconds at first, then at most once a minute. */
+export const DEFAULT_POLL: PollSettings = { initialMs: 5_000, maxMs: 60_000, factor: 1.5 };
+/** The local emulator finishes jobs in milliseconds to seconds: waiting long between polls only wastes time. */
+export const LOCAL_POLL: PollSettings = { initialMs: 50, maxMs: 1_000, factor: 1.5 };
 
 export type JobProgress = (entry: LedgerEntry, status: JobStatus) => void;
 

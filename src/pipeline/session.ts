@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { openBackend, type Backend, type BackendOptions } from '../backend.js';
 import {
   DEFAULT_POLL,
+  LOCAL_POLL,
   DEFAULT_SUBMIT_LIMITS,
   Ledger,
   runJobs,
@@ -117,7 +118,7 @@ export class IndexSession {
       access: this.backend.access,
       ledger: this.ledger,
       limits: this.limits,
-      poll: { ...DEFAULT_POLL, ...pollFromEnv(env), ...this.options.poll },
+      poll: { ...(this.backend.kind === 'emulator' ? LOCAL_POLL : DEFAULT_POLL), ...pollFromEnv(env), ...this.options.poll },
       maxAttempts: this.options.maxAttempts ?? 3,
       splitAbove: this.options.splitAbove ?? 1_000,
       uploadAttempts: 4,

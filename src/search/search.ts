@@ -1,21 +1,29 @@
+import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
-import picomatch from 'picomatch';
 import { openBackend, type Backend, type BackendOptions } from '../backend.js';
-import { IndexMismatchError, IndexStore, sqlString, type IndexMeta } from '../store/index.js';
-import { bestSnippet, queryTerms, type Snippet } from './snippet.js';
+import { isMarkdownPath } from '../chunk/markdown.js';
+import { CliUsageHint } from '../pipeline/errors.js';
+import { IndexMismatchError, IndexStore, SUMMARY_CHUNK, localIndexPath, sqlIn, sqlString, type IndexMeta } from '../store/index.js';
+import { fuseRankings, type Ranker, type Ranks, type Scored } from './fusion.js';
+import { pathRegex } from './path-filter.js';
+import { bestSnippet, queryTerms, readableText, weighTerms } from './snippet.js';
 
-export type SearchMode = 'vector' | 'fts' | 'hybrid';
+
+const ANN_PROBES = 32;
+const ANN_REFINE = 10;
+
+export type SearchMode = Ranker | 'hybrid';
 
 export interface SearchOptions {
   /** How many results (default 10). */
   k?: number;
   /** Default: hybrid when the index has a full-text index, else vector. */
   mode?: SearchMode;
-  /** Only paths matching this glob (`docs/**\/*.md`), or this path and what is below it. */
+  /** Only paths matching this glob (`docs/**\/*.md`), or this file or folder and what is below it. */
   path?: string;
   /** An extra SQL predicate over the chunk columns, e.g. `tokens > 100`. */
   where?: string;
-  /** The query must be embedded with the model and dims the index was built with; set to check. */
+  /** Set to have the search refuse an index built with another model or size of vector. */
   model?: string;
   dims?: number;
 }
@@ -24,13 +32,24 @@ export interface SearchHit {
   path: string;
   startLine: number;
   endLine: number;
+  /** The heading trail of the chunk, outermost first; empty outside Markdown. */
   headings: string[];
-  /** Higher is better: cosine similarity (vector), BM25 (fts), or the fused RRF score (hybrid). */
+  /**
+   * Higher is better: cosine similarity (vector), BM25 (fts), or in hybrid mode the reciprocal rank
+   * fusion score scaled so that 1 means first in both rankings.
+   */
   score: number;
+  /** Where each ranking that ran placed this chunk (1 = first). */
+  ranks: Ranks;
+  title: string | null;
+  /** The document's summary, when the index holds one. */
+  summary: string | null;
+  /** The part of the chunk that best shows why it matched, as one line of prose. */
+  snippet: string;
+  /** [start, end) character ranges of `snippet` holding a query term, to highlight. */
+  matches: [number, number][];
   text: string;
-  snippet: Snippet;
-  title: string;
-  summary?: string;
+  /** The embedding key of the chunk text. */
   key: string;
 }
 
@@ -38,7 +57,25 @@ export interface OpenIndexOptions {
   backend?: BackendOptions;
 }
 
-const GLOB_CHARS = /[*?[\]{}!]/;
+export const DEFAULT_K = 10;
+/**
+ * How deep each ranking goes before hybrid fusion: a chunk ranked 20th by one ranking and 2nd by
+ * the other must still be seen by both, or fusion is decided by whichever list was cut first.
+ */
+export const FUSION_DEPTH = 50;
+
+const FULL_TEXT_INDEX = 'text_idx';
+const CHUNK_COLUMNS = ['id', 'key', 'path', 'start_line', 'end_line', 'heading', 'text'];
+
+interface ChunkFields {
+  id: string;
+  key: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  heading: string;
+  text: string;
+}
 
 /** An index opened for searching. The query is embedded by the same backend rules as build. */
 export class SearchIndex {
@@ -52,46 +89,40 @@ export class SearchIndex {
   ) {}
 
   static async open(uri: string, options: OpenIndexOptions = {}): Promise<SearchIndex> {
+    const missing = new CliUsageHint(`no gbi index at ${uri}; build one first with: gbi build <folder> --index ${uri}`);
+    // Connecting creates a missing local folder: check first, so a mistyped --index leaves nothing behind.
+    const local = localIndexPath(uri);
+    if (local && !existsSync(local)) throw missing;
     const store = await IndexStore.open(uri);
     const meta = await store.readMeta();
     if (!meta || !store.exists) {
       store.close();
-      throw new Error(`no gbi index at ${uri}; build one with: gbi build <dir> --index ${uri}`);
+      throw missing;
     }
     return new SearchIndex(uri, store, meta, options.backend ?? {});
   }
 
-  async hasFullTextIndex(): Promise<boolean> {
-    return (await this.store.chunks.listIndices()).some((index) => index.name === 'text_idx');
+  /** Hybrid when there is a full-text index to fuse with, else vector. */
+  async defaultMode(): Promise<SearchMode> {
+    return (await this.hasFullTextIndex()) ? 'hybrid' : 'vector';
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    if (!query.trim()) throw new Error('the query is empty');
+    if (!query.trim()) throw new CliUsageHint('the query is empty');
     this.checkCompatible(options);
-    const k = options.k ?? 10;
-    const mode = options.mode ?? ((await this.hasFullTextIndex()) ? 'hybrid' : 'vector');
-    const where = this.filter(options);
-    const pathMatcher = options.path ? pathFilter(options.path) : undefined;
-    // The SQL prefilter is a superset of the glob; fetch extra so the exact glob still leaves k.
-    const limit = pathMatcher ? k * 5 : k;
-    const table = this.store.chunks;
-    let rows: Record<string, unknown>[];
-    if (mode === 'fts') {
-      let builder = table.query().fullTextSearch(query).limit(limit);
-      if (where) builder = builder.where(where);
-      rows = await builder.toArray();
-    } else {
-      const vector = await this.embedQuery(query);
-      let builder = table.query().nearestTo(vector).distanceType('cosine').limit(limit);
-      if (where) builder = builder.where(where);
-      if (mode === 'hybrid') builder = builder.fullTextSearch(query).rerank(await lancedb.rerankers.RRFReranker.create());
-      rows = await builder.toArray();
+    const k = options.k ?? DEFAULT_K;
+    const mode = options.mode ?? (await this.defaultMode());
+    if (mode !== 'vector' && !(await this.hasFullTextIndex())) {
+      throw new CliUsageHint(`the index at ${this.uri} has no full-text index yet; run gbi optimize --index ${this.uri}, or search with --mode vector`);
     }
-    const hits = rows
-      .filter((row) => !pathMatcher || pathMatcher(String(row.path)))
-      .slice(0, k)
-      .map((row) => this.toHit(row, mode, query));
-    return this.withDocuments(hits);
+    const filter = await this.filter(options);
+    const depth = mode === 'hybrid' ? Math.max(k, FUSION_DEPTH) : k;
+    const rankings: Partial<Record<Ranker, Scored<ChunkFields>[]>> = {};
+    if (mode !== 'fts') rankings.vector = await this.nearestChunks(query, filter, depth);
+    if (mode !== 'vector') rankings.fts = await this.matchingChunks(query, filter, depth);
+    const fused = fuseRankings(rankings, (chunk) => chunk.id);
+    const weights = weighTerms(queryTerms(query), fused.map(({ item }) => item.text));
+    return this.withDocuments(fused.slice(0, k).map(({ item, score, ranks }) => toHit(item, score, ranks, weights)));
   }
 
   async close(): Promise<void> {
@@ -99,9 +130,13 @@ export class SearchIndex {
     await this.backend?.close();
   }
 
+  private async hasFullTextIndex(): Promise<boolean> {
+    return (await this.store.chunks.listIndices()).some((index) => index.name === FULL_TEXT_INDEX);
+  }
+
   private checkCompatible(options: SearchOptions): void {
     const { meta } = this;
-    if (options.model && options.model.replace(/^models\//, '') !== meta.model) {
+    if (options.model && bareModel(options.model) !== bareModel(meta.model)) {
       throw new IndexMismatchError(`the index at ${this.uri} was built with ${meta.model}, not ${options.model}; search it with --model ${meta.model}`);
     }
     if (options.dims && options.dims !== meta.dims) {
@@ -109,11 +144,51 @@ export class SearchIndex {
     }
   }
 
-  private filter(options: SearchOptions): string | undefined {
-    const parts: string[] = [];
-    if (options.path) parts.push(`path LIKE ${sqlString(globToLike(options.path))}`);
-    if (options.where) parts.push(`(${options.where})`);
-    return parts.length ? parts.join(' AND ') : undefined;
+  /**
+   * Chunk rows only (summary rows rank whole documents, for `--docs`), within `--path` and
+   * `--where`; each of those is checked first, so that a bad one is named.
+   */
+  private async filter(options: SearchOptions): Promise<string> {
+    const parts: [flag: string, sql: string][] = [];
+    if (options.path) parts.push(['--path', `regexp_like(path, ${sqlString(pathRegex(options.path))})`]);
+    if (options.where) parts.push(['--where', options.where]);
+    for (const [flag, sql] of parts) {
+      try {
+        await this.store.chunks.query().where(sql).explainPlan();
+      } catch (error) {
+        throw new CliUsageHint(`${flag} ${flag === '--path' ? options.path : sql} is not a valid filter: ${lanceReason(error)}`);
+      }
+    }
+    return [`chunk <> ${SUMMARY_CHUNK}`, ...parts.map(([, sql]) => `(${sql})`)].join(' AND ');
+  }
+
+  private async nearestChunks(query: string, filter: string, limit: number): Promise<Scored<ChunkFields>[]> {
+    const rows = await this.store.chunks
+      .query()
+      .nearestTo(await this.embedQuery(query))
+      .distanceType('cosine')
+      // Past 10k rows an IVF_PQ index answers: probe more partitions and re-rank by exact distance
+      // so its approximation does not reorder results. Without an index both are no-ops.
+      .nprobes(ANN_PROBES)
+      .refineFactor(ANN_REFINE)
+      .select([...CHUNK_COLUMNS, '_distance'])
+      .where(filter)
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => ({ item: chunkFields(row), score: 1 - Number(row._distance) }));
+  }
+
+  private async matchingChunks(query: string, filter: string, limit: number): Promise<Scored<ChunkFields>[]> {
+    // A MatchQuery takes the words as words: a plain string would read quotes as a phrase query,
+    // which needs positions the index does not store.
+    const rows = await this.store.chunks
+      .query()
+      .fullTextSearch(new lancedb.MatchQuery(query, 'text'))
+      .select([...CHUNK_COLUMNS, '_score'])
+      .where(filter)
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => ({ item: chunkFields(row), score: Number(row._score) }));
   }
 
   private async embedQuery(query: string): Promise<number[]> {
@@ -137,35 +212,17 @@ export class SearchIndex {
     return values;
   }
 
-  private toHit(row: Record<string, unknown>, mode: SearchMode, query: string): SearchHit {
-    const text = String(row.text);
-    const score =
-      mode === 'hybrid' ? Number(row._relevance_score) : mode === 'fts' ? Number(row._score) : 1 - Number(row._distance);
-    return {
-      path: String(row.path),
-      startLine: Number(row.start_line),
-      endLine: Number(row.end_line),
-      headings: row.heading ? String(row.heading).split(' > ') : [],
-      score,
-      text,
-      snippet: bestSnippet(text, queryTerms(query)),
-      title: '',
-      key: String(row.key),
-    };
-  }
-
   private async withDocuments(hits: SearchHit[]): Promise<SearchHit[]> {
     if (hits.length === 0) return hits;
-    const paths = [...new Set(hits.map((hit) => hit.path))];
     const docs = await this.store.documents
       .query()
-      .where(`path IN (${paths.map(sqlString).join(', ')})`)
+      .where(sqlIn('path', [...new Set(hits.map((hit) => hit.path))]))
       .select(['path', 'title', 'summary'])
       .toArray();
     const byPath = new Map(docs.map((doc) => [String(doc.path), doc]));
     return hits.map((hit) => {
       const doc = byPath.get(hit.path);
-      return { ...hit, title: String(doc?.title ?? ''), ...(doc?.summary ? { summary: String(doc.summary) } : {}) };
+      return { ...hit, title: doc?.title ? String(doc.title) : null, summary: doc?.summary ? String(doc.summary) : null };
     });
   }
 }
@@ -174,18 +231,43 @@ export function openIndex(uri: string, options?: OpenIndexOptions): Promise<Sear
   return SearchIndex.open(uri, options);
 }
 
-/**
- * A LIKE pattern matching at least what the path filter matches: its literal prefix. `_` and `%`
- * in that prefix only widen the superset; the exact filter runs on the rows after.
- */
-export function globToLike(glob: string): string {
-  const special = glob.search(GLOB_CHARS);
-  return `${special === -1 ? glob : glob.slice(0, special)}%`;
+function toHit(chunk: ChunkFields, score: number, ranks: Ranks, weights: ReadonlyMap<string, number>): SearchHit {
+  const headings = chunk.heading ? chunk.heading.split(' > ') : [];
+  const snippet = bestSnippet(readableText(chunk.text, { markdown: isMarkdownPath(chunk.path), trail: headings }), weights);
+  return {
+    path: chunk.path,
+    startLine: chunk.start_line,
+    endLine: chunk.end_line,
+    headings,
+    score,
+    ranks,
+    title: null,
+    summary: null,
+    snippet: snippet.text,
+    matches: snippet.matches,
+    text: chunk.text,
+    key: chunk.key,
+  };
 }
 
-/** A glob matches by picomatch; a plain path matches itself and everything below it. */
-export function pathFilter(pattern: string): (path: string) => boolean {
-  if (GLOB_CHARS.test(pattern)) return picomatch(pattern, { dot: true });
-  const folder = pattern.endsWith('/') ? pattern : `${pattern}/`;
-  return (path) => path === pattern || path.startsWith(folder);
+function chunkFields(row: Record<string, unknown>): ChunkFields {
+  return {
+    id: String(row.id),
+    key: String(row.key),
+    path: String(row.path),
+    start_line: Number(row.start_line),
+    end_line: Number(row.end_line),
+    heading: String(row.heading),
+    text: String(row.text),
+  };
+}
+
+function bareModel(model: string): string {
+  return model.replace(/^models\//, '');
+}
+
+/** LanceDB's message without its wrapper ("Failed to …: GenericFailure, Invalid input, "). */
+function lanceReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^.*?Invalid input, /s, '');
 }

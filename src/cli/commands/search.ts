@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import { highlight, openIndex, type SearchHit, type SearchMode } from '../../search/index.js';
+import { DEFAULT_K, highlight, openIndex, wrapSnippet, type Ranker, type SearchHit, type SearchMode, type Snippet } from '../../search/index.js';
 import { isInteractive, printJson, writeLine, type CliIO } from '../io.js';
-import { endpointOption, indexOption, integer } from '../options.js';
-
+import { endpointOption, indexOption, integer, resolveIndex } from '../options.js';
 
 interface SearchFlags {
   index: string;
@@ -21,64 +20,74 @@ const DIM = '\u001b[2m';
 const CYAN = '\u001b[36m';
 const RESET = '\u001b[0m';
 
+const INDENT = '   ';
+/** Snippets wrap at the terminal's width, but no wider than this: long lines are hard to read. */
+const MAX_LINE = 100;
+const RANKER_LABELS: Record<Ranker, string> = { vector: 'vector', fts: 'text' };
+
 export function searchCommand(program: Command, io: CliIO): Command {
   return program
     .command('search')
     .description('search the index: hybrid (vector + full text, fused with RRF) by default')
     .argument('<query...>', 'what to look for')
     .addOption(indexOption())
-    .option('-k, --k <n>', 'number of results', integer('-k', 1, 1000), 10)
-    .option('--path <glob>', "only files matching this glob, or below this folder (e.g. 'guides/**/*.md')")
-    .option('--where <sql>', "extra SQL predicate over chunk columns (e.g. \"tokens > 100\")")
-    .addOption(new Option('--mode <mode>', 'vector, fts (full text) or hybrid (default when a full-text index exists)').choices(['vector', 'fts', 'hybrid']))
-    .option('--model <name>', 'check that the index was built with this model')
-    .option('--dims <n>', 'check that the index holds vectors of this size', integer('--dims', 1, 3072))
+    .option('-k, --k <n>', 'number of results', integer('-k', 1, 1000), DEFAULT_K)
+    .option('--path <glob>', "only files matching this glob, or this file or folder (e.g. 'guides/**/*.md', 'guides')")
+    .option('--where <sql>', 'extra SQL predicate over chunk columns (e.g. "tokens > 100")')
+    .addOption(
+      new Option('--mode <mode>', 'vector, fts (full text) or hybrid (default when a full-text index exists)').choices(['vector', 'fts', 'hybrid']),
+    )
+    .option('--model <name>', 'refuse to search unless the index was built with this model')
+    .option('--dims <n>', 'refuse to search unless the index holds vectors of this size', integer('--dims', 1, 3072))
     .addOption(endpointOption())
     .option('--json', 'print the results as JSON')
     .action(async (words: string[], flags: SearchFlags) => {
       const query = words.join(' ');
-      const index = await openIndex(flags.index, { backend: { endpoint: flags.endpoint, env: io.env } });
+      const index = await openIndex(resolveIndex(io.cwd, flags.index), { backend: { endpoint: flags.endpoint, env: io.env } });
       try {
-        const mode = flags.mode ?? ((await index.hasFullTextIndex()) ? 'hybrid' : 'vector');
+        const mode = flags.mode ?? (await index.defaultMode());
         const hits = await index.search(query, { k: flags.k, path: flags.path, where: flags.where, mode, model: flags.model, dims: flags.dims });
-        if (flags.json) printJson(io, { query, mode, index: flags.index, model: index.meta.model, dims: index.meta.dims, results: hits.map(hitJson) });
-        else printHits(io, hits, mode);
+        if (flags.json) printJson(io, hits);
+        else printHits(io, hits, mode, Boolean(flags.path || flags.where));
       } finally {
         await index.close();
       }
     });
 }
 
-function hitJson(hit: SearchHit) {
-  return {
-    path: hit.path,
-    startLine: hit.startLine,
-    endLine: hit.endLine,
-    headings: hit.headings,
-    score: hit.score,
-    title: hit.title,
-    summary: hit.summary ?? null,
-    snippet: hit.snippet.text,
-    matches: hit.snippet.matches,
-    text: hit.text,
-    key: hit.key,
-  };
-}
-
-function printHits(io: CliIO, hits: SearchHit[], mode: SearchMode): void {
+function printHits(io: CliIO, hits: SearchHit[], mode: SearchMode, filtered: boolean): void {
   const color = isInteractive(io);
   const paint = (code: string, text: string) => (color ? `${code}${text}${RESET}` : text);
+  const width = Math.min(io.stdout.columns ?? MAX_LINE, MAX_LINE) - INDENT.length;
+  const writeWrapped = (snippet: Snippet, style?: string) => {
+    for (const line of wrapSnippet(snippet, width)) {
+      const text = style ? paint(style, line.text) : color ? highlight(line, BOLD_YELLOW, RESET) : line.text;
+      writeLine(io.stdout, `${INDENT}${text}`);
+    }
+  };
   if (hits.length === 0) {
-    writeLine(io.stdout, 'no results');
+    writeLine(io.stdout, filtered ? 'no results within --path / --where' : 'no results');
     return;
   }
-  for (const [rank, hit] of hits.entries()) {
-    const where = `${hit.path}:${hit.startLine}-${hit.endLine}`;
-    writeLine(io.stdout, `${rank + 1}. ${paint(CYAN, where)}  ${paint(DIM, `${mode} ${hit.score.toFixed(4)}`)}`);
+  for (const [index, hit] of hits.entries()) {
+    writeLine(io.stdout, `${index + 1}. ${paint(CYAN, `${hit.path}:${hit.startLine}-${hit.endLine}`)}  ${paint(DIM, scoreLabel(hit, mode))}`);
     const trail = hit.headings.length ? hit.headings.join(' › ') : hit.title;
-    if (trail) writeLine(io.stdout, `   ${trail}`);
-    writeLine(io.stdout, `   ${color ? highlight(hit.snippet, BOLD_YELLOW, RESET) : hit.snippet.text}`);
-    if (hit.summary) writeLine(io.stdout, `   ${paint(DIM, `summary: ${hit.summary}`)}`);
+    if (trail) writeLine(io.stdout, `${INDENT}${trail}`);
+    writeWrapped({ text: hit.snippet, matches: hit.matches });
+    if (hit.summary) writeWrapped({ text: `summary: ${hit.summary}`, matches: [] }, DIM);
     writeLine(io.stdout);
   }
+}
+
+/**
+ * A fused score means little as a number (1 = first in both rankings), so hybrid results also say
+ * where each ranking put them; a ranking that is not named did not find the chunk.
+ */
+function scoreLabel(hit: SearchHit, mode: SearchMode): string {
+  if (mode === 'vector') return `cosine ${hit.score.toFixed(3)}`;
+  if (mode === 'fts') return `bm25 ${hit.score.toFixed(2)}`;
+  const ranks = (Object.keys(RANKER_LABELS) as Ranker[])
+    .filter((ranker) => hit.ranks[ranker] !== undefined)
+    .map((ranker) => `${RANKER_LABELS[ranker]} #${hit.ranks[ranker]}`);
+  return `fused ${hit.score.toFixed(2)} (${ranks.join(', ')})`;
 }
