@@ -83,6 +83,7 @@ describe('gbi search on a corpus with known answers', () => {
         ranks: expect.any(Object),
         title: expect.any(String),
         summary: expect.any(String),
+        keywords: expect.any(Array),
         snippet: expect.any(String),
         matches: expect.any(Array),
         text: expect.any(String),
@@ -204,6 +205,24 @@ describe('gbi search on a corpus with known answers', () => {
     expect(best.path).toBe('music/guitar-tuning.md');
   });
 
+  it('ranks whole documents by their summaries with --docs', async () => {
+    let found = 0;
+    for (const { question, path } of KNOWN_ANSWERS) {
+      const results = await hits(question, '--docs', '-k', '3');
+      expect(results.every((hit) => hit.summary && hit.text === hit.summary)).toBe(true);
+      expect(new Set(results.map((hit) => hit.path)).size).toBe(results.length);
+      if (results.some((hit) => hit.path === path)) found++;
+    }
+    console.info(`--docs: ${found} of ${KNOWN_ANSWERS.length} answers in the top 3`);
+    expect(found).toBeGreaterThanOrEqual(Math.ceil(KNOWN_ANSWERS.length * 0.8));
+    const [best] = await hits('varroa mites in the hive', '--docs');
+    expect(best.path).toBe('garden/beekeeping.md');
+    expect(best.keywords.length).toBeGreaterThan(0);
+    const printed = await search('varroa mites in the hive', '--docs', '-k', '1');
+    expect(printed.stdout).toMatch(/^1\. garden\/beekeeping\.md {2}fused/);
+    expect(printed.stdout).toContain('keywords: ');
+  });
+
   it('serves the same search through the library API', async () => {
     const opened = await openIndex(index, { backend: { env: offlineEnv() } });
     try {
@@ -224,6 +243,16 @@ describe('gbi search before a build, and index upkeep', () => {
     work = await tempDir();
   });
   afterAll(() => work.remove());
+
+  it('says --docs needs an index built with --summaries (exit code 2)', async () => {
+    const work = await tempDir();
+    await writeTree(`${work.path}/corpus`, { 'a.md': '# A\n\nApples and pears.\n' });
+    expect((await runCli(['build', `${work.path}/corpus`, '--index', `${work.path}/index`])).code).toBe(0);
+    const result = await runCli(['search', 'apples', '--docs', '--index', `${work.path}/index`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('build it with --summaries');
+    await work.remove();
+  });
 
   it('says there is no index yet (exit code 2) and creates nothing', async () => {
     const index = `${work.path}/never-built`;

@@ -26,6 +26,8 @@ export interface SearchOptions {
   /** Set to have the search refuse an index built with another model or size of vector. */
   model?: string;
   dims?: number;
+  /** Rank whole documents by their summaries (built with --summaries) instead of chunks. */
+  docs?: boolean;
 }
 
 export interface SearchHit {
@@ -44,6 +46,7 @@ export interface SearchHit {
   title: string | null;
   /** The document's summary, when the index holds one. */
   summary: string | null;
+  keywords: string[];
   /** The part of the chunk that best shows why it matched, as one line of prose. */
   snippet: string;
   /** [start, end) character ranges of `snippet` holding a query term, to highlight. */
@@ -115,6 +118,9 @@ export class SearchIndex {
     if (mode !== 'vector' && !(await this.hasFullTextIndex())) {
       throw new CliUsageHint(`the index at ${this.uri} has no full-text index yet; run gbi optimize --index ${this.uri}, or search with --mode vector`);
     }
+    if (options.docs && (await this.store.countChunks(`chunk = ${SUMMARY_CHUNK}`)) === 0) {
+      throw new CliUsageHint(`the index at ${this.uri} has no document summaries; build it with --summaries to search whole documents`);
+    }
     const filter = await this.filter(options);
     const depth = mode === 'hybrid' ? Math.max(k, FUSION_DEPTH) : k;
     const rankings: Partial<Record<Ranker, Scored<ChunkFields>[]>> = {};
@@ -145,7 +151,7 @@ export class SearchIndex {
   }
 
   /**
-   * Chunk rows only (summary rows rank whole documents, for `--docs`), within `--path` and
+   * Chunk rows, or with `docs` the summary rows that stand for whole documents, within `--path` and
    * `--where`; each of those is checked first, so that a bad one is named.
    */
   private async filter(options: SearchOptions): Promise<string> {
@@ -159,7 +165,8 @@ export class SearchIndex {
         throw new CliUsageHint(`${flag} ${flag === '--path' ? options.path : sql} is not a valid filter: ${lanceReason(error)}`);
       }
     }
-    return [`chunk <> ${SUMMARY_CHUNK}`, ...parts.map(([, sql]) => `(${sql})`)].join(' AND ');
+    const rows = options.docs ? `chunk = ${SUMMARY_CHUNK}` : `chunk <> ${SUMMARY_CHUNK}`;
+    return [rows, ...parts.map(([, sql]) => `(${sql})`)].join(' AND ');
   }
 
   private async nearestChunks(query: string, filter: string, limit: number): Promise<Scored<ChunkFields>[]> {
@@ -217,12 +224,17 @@ export class SearchIndex {
     const docs = await this.store.documents
       .query()
       .where(sqlIn('path', [...new Set(hits.map((hit) => hit.path))]))
-      .select(['path', 'title', 'summary'])
+      .select(['path', 'title', 'summary', 'keywords'])
       .toArray();
     const byPath = new Map(docs.map((doc) => [String(doc.path), doc]));
     return hits.map((hit) => {
       const doc = byPath.get(hit.path);
-      return { ...hit, title: doc?.title ? String(doc.title) : null, summary: doc?.summary ? String(doc.summary) : null };
+      return {
+        ...hit,
+        title: doc?.title ? String(doc.title) : null,
+        summary: doc?.summary ? String(doc.summary) : null,
+        keywords: doc?.keywords ? String(doc.keywords).split(', ') : [],
+      };
     });
   }
 }
@@ -243,6 +255,7 @@ function toHit(chunk: ChunkFields, score: number, ranks: Ranks, weights: Readonl
     ranks,
     title: null,
     summary: null,
+    keywords: [],
     snippet: snippet.text,
     matches: snippet.matches,
     text: chunk.text,

@@ -13,6 +13,7 @@ interface SearchFlags {
   dims?: number;
   endpoint?: string;
   json?: boolean;
+  docs?: boolean;
 }
 
 const BOLD_YELLOW = '\u001b[1;33m';
@@ -39,6 +40,7 @@ export function searchCommand(program: Command, io: CliIO): Command {
     )
     .option('--model <name>', 'refuse to search unless the index was built with this model')
     .option('--dims <n>', 'refuse to search unless the index holds vectors of this size', integer('--dims', 1, 3072))
+    .option('--docs', 'rank whole documents by their summaries (index built with --summaries)')
     .addOption(endpointOption())
     .option('--json', 'print the results as JSON')
     .action(async (words: string[], flags: SearchFlags) => {
@@ -46,16 +48,16 @@ export function searchCommand(program: Command, io: CliIO): Command {
       const index = await openIndex(resolveIndex(io.cwd, flags.index), { backend: { endpoint: flags.endpoint, env: io.env } });
       try {
         const mode = flags.mode ?? (await index.defaultMode());
-        const hits = await index.search(query, { k: flags.k, path: flags.path, where: flags.where, mode, model: flags.model, dims: flags.dims });
+        const hits = await index.search(query, { k: flags.k, path: flags.path, where: flags.where, mode, model: flags.model, dims: flags.dims, docs: flags.docs });
         if (flags.json) printJson(io, hits);
-        else printHits(io, hits, mode, Boolean(flags.path || flags.where));
+        else printHits(io, hits, mode, Boolean(flags.path || flags.where), Boolean(flags.docs));
       } finally {
         await index.close();
       }
     });
 }
 
-function printHits(io: CliIO, hits: SearchHit[], mode: SearchMode, filtered: boolean): void {
+function printHits(io: CliIO, hits: SearchHit[], mode: SearchMode, filtered: boolean, documents: boolean): void {
   const color = isInteractive(io);
   const paint = (code: string, text: string) => (color ? `${code}${text}${RESET}` : text);
   const width = Math.min(io.stdout.columns ?? MAX_LINE, MAX_LINE) - INDENT.length;
@@ -70,6 +72,15 @@ function printHits(io: CliIO, hits: SearchHit[], mode: SearchMode, filtered: boo
     return;
   }
   for (const [index, hit] of hits.entries()) {
+    if (documents) {
+      // A document hit is its summary: the path, the title, the summary with matches, the keywords.
+      writeLine(io.stdout, `${index + 1}. ${paint(CYAN, hit.path)}  ${paint(DIM, scoreLabel(hit, mode))}`);
+      if (hit.title) writeLine(io.stdout, `${INDENT}${hit.title}`);
+      writeWrapped({ text: hit.snippet, matches: hit.matches });
+      if (hit.keywords.length) writeWrapped({ text: `keywords: ${hit.keywords.join(', ')}`, matches: [] }, DIM);
+      writeLine(io.stdout);
+      continue;
+    }
     writeLine(io.stdout, `${index + 1}. ${paint(CYAN, `${hit.path}:${hit.startLine}-${hit.endLine}`)}  ${paint(DIM, scoreLabel(hit, mode))}`);
     const trail = hit.headings.length ? hit.headings.join(' › ') : hit.title;
     if (trail) writeLine(io.stdout, `${INDENT}${trail}`);
