@@ -62,9 +62,9 @@ function expectInvariants(text: string, chunks: Chunk[], settings: ChunkerSettin
     if (i > 0) expect(chunk.startLine).toBeGreaterThanOrEqual(chunks[i - 1]!.startLine);
     covered.fill(1, chunk.startLine - 1, chunk.endLine);
   });
-  // No words are lost (a bare `>` between quoted blocks may be).
+  // Nothing is lost: every line but a blank one is in some chunk.
   docLines.forEach((line, i) => {
-    if (/[\p{L}\p{N}]/u.test(line)) expect(covered[i], `line ${i + 1} is covered`).toBe(1);
+    if (line.trim() !== '') expect(covered[i], `line ${i + 1} is covered`).toBe(1);
   });
 }
 
@@ -259,6 +259,54 @@ describe('chunkDocument: Markdown', () => {
     const slices = chunks.filter((c) => c.startLine === 3);
     expect(slices.length).toBeGreaterThan(10);
     expect(slices.map((c) => c.text).join('')).toBe(line);
+  });
+
+  it('keeps link definitions, which leave no block, a multi-line one whole', () => {
+    const next = random(5);
+    const url = (i: number) => `https://example.com/${'x'.repeat(i * 9)}`;
+    const definitions = Array.from({ length: 12 }, (_, i) => `[ref ${i}]:\n    ${url(i)}`);
+    // Between blocks and at the end of the document.
+    const [middle, end] = [definitions.slice(0, 6).join('\n'), definitions.slice(6).join('\n')];
+    const text = `# Links\n\n${paragraph(next)}\n\n${middle}\n\n${paragraph(next)}\n\n${end}\n`;
+    const chunks = chunked('links.md', text, { targetTokens: 20, maxTokens: 300, overlapTokens: 0 });
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const c of chunks) expect(c.text.endsWith(':')).toBe(false);
+  });
+
+  it('keeps every line of a block quote or list split into its children', () => {
+    const next = random(9);
+    const quote = Array.from({ length: 8 }, () => paragraph(next).replace(/^/gm, '> ')).join('\n>\n');
+    const settings = { targetTokens: 40, maxTokens: 300, overlapTokens: 0 };
+    expect(chunked('quote.md', `${quote}\n`, settings).length).toBeGreaterThan(3);
+    // A bare list marker has no child blocks at all.
+    chunked('bare.md', '-      \n\n*\t\n', { targetTokens: 1, maxTokens: 8, overlapTokens: 0 });
+  });
+
+  it('strips inline Markdown from heading trails', () => {
+    const text = [
+      '# The `gbi` *tool*',
+      '## [Install](https://example.com) it \\*now\\* <em>fast</em>',
+      '### ![logo](logo.png) Usage &amp; flags',
+      'Two-line\nsetext __title__\n---',
+    ]
+      .map((heading) => `${heading}\n\nBody text.`)
+      .join('\n\n');
+    const chunks = chunked('trail.md', text, { targetTokens: 1, maxTokens: 300, overlapTokens: 0 });
+    expect(chunks.map((c) => c.headings)).toEqual([
+      ['The gbi tool'],
+      ['The gbi tool', 'Install it *now* fast'],
+      ['The gbi tool', 'Install it *now* fast', 'logo Usage & flags'],
+      ['The gbi tool', 'Two-line setext title'],
+    ]);
+  });
+
+  it('counts lines at LF only, a lone CR staying inside its line', () => {
+    const text = '# Title\rstill the title line\n\nfirst paragraph\r\n\r\nsecond paragraph\n';
+    const chunks = chunked('cr.md', text, { targetTokens: 2, maxTokens: 100, overlapTokens: 0 });
+    expect(chunks.map((c) => [c.startLine, c.endLine, c.headings])).toEqual([
+      [1, 3, ['Title still the title line']],
+      [5, 5, ['Title still the title line']],
+    ]);
   });
 
   it('returns no chunks for whitespace-only documents', () => {

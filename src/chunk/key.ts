@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChunkerSettings } from './types.js';
 
 /** Bump whenever chunking logic changes what text a document yields: every key changes with it. */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 export interface Fingerprint {
   model: string;

@@ -1,4 +1,5 @@
 import { charUnits } from './tokens.js';
+import { FNV_OFFSET_BASIS, fmix32, fnvStep } from '../hash/fnv.js';
 
 /** Per-line facts computed in one pass over the text, so that ranges cost O(1) later. */
 export interface LineTable {
@@ -33,9 +34,6 @@ function isWhitespace(code: number): boolean {
   );
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
 export function lineTable(text: string): LineTable {
   let count = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
@@ -45,27 +43,26 @@ export function lineTable(text: string): LineTable {
   const blank = new Uint8Array(count);
   const indented = new Uint8Array(count);
 
-  let line = 0;
-  let units = 0;
-  let lineHash = FNV_OFFSET;
-  let onlySpace = true;
-  for (let i = 0; i <= text.length; i++) {
-    const code = i < text.length ? text.charCodeAt(i) : 0x0a;
-    if (code === 0x0a) {
-      hash[line] = lineHash;
-      blank[line] = onlySpace ? 1 : 0;
-      unitsBefore[line + 1] = unitsBefore[line]! + units + 1;
-      charStart[line + 1] = i + 1;
-      line++;
-      units = 0;
-      lineHash = FNV_OFFSET;
-      onlySpace = true;
-      continue;
+  // Line by line, so the per-character loop does only the cost and the hash.
+  for (let line = 0, start = 0; line < count; line++) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    let units = 0;
+    let lineHash = FNV_OFFSET_BASIS;
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
+      units += charUnits(code);
+      lineHash = fnvStep(lineHash, code);
     }
-    if (i === charStart[line]) indented[line] = code === 0x20 || code === 0x09 ? 1 : 0;
-    units += charUnits(code);
-    lineHash = Math.imul(lineHash ^ code, FNV_PRIME);
-    if (onlySpace && !isWhitespace(code)) onlySpace = false;
+    let firstText = start;
+    while (firstText < end && isWhitespace(text.charCodeAt(firstText))) firstText++;
+    const firstCode = text.charCodeAt(start);
+    hash[line] = lineHash;
+    blank[line] = firstText === end ? 1 : 0;
+    indented[line] = firstCode === 0x20 || firstCode === 0x09 ? 1 : 0;
+    unitsBefore[line + 1] = unitsBefore[line]! + units + 1;
+    charStart[line + 1] = end + 1;
+    start = end + 1;
   }
   return { text, count, charStart, unitsBefore, hash, blank, indented };
 }
@@ -82,15 +79,9 @@ export function rangeUnits(table: LineTable, first: number, last: number): numbe
 
 /** Content hash of lines first..last, mixed so that nearby values spread over all 32 bits. */
 export function rangeHash(table: LineTable, first: number, last: number): number {
-  let h = FNV_OFFSET;
-  for (let line = first; line <= last; line++) h = Math.imul(h ^ table.hash[line]!, FNV_PRIME);
-  // murmur3 finalizer
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let h = FNV_OFFSET_BASIS;
+  for (let line = first; line <= last; line++) h = fnvStep(h, table.hash[line]!);
+  return fmix32(h);
 }
 
 /**

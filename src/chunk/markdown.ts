@@ -1,40 +1,21 @@
-import { fromMarkdown } from 'mdast-util-from-markdown';
+import MarkdownIt from 'markdown-it';
 import { rangeUnits, type LineTable } from './lines.js';
 import { emptyOutline, pushAtom, pushLineAtoms, RANK_BLOCK, RANK_CHILD, type Outline } from './outline.js';
 
-type Root = ReturnType<typeof fromMarkdown>;
-type MdNode = Root['children'][number];
-type Heading = Extract<MdNode, { type: 'heading' }>;
-
 /**
- * Inline syntax never changes block structure, and the chunker only needs blocks, so the document
- * is parsed with inline constructs off (about a third faster); heading text is re-parsed inline.
+ * Plain CommonMark, without GFM tables: a table is then a paragraph over the same lines, which is
+ * all the chunker needs. Inline syntax never changes block structure, so the document is parsed
+ * with the inline rules off (inline tokens keep their raw `content`); heading text is parsed
+ * inline on its own by a second, complete parser.
  */
-const INLINE_CONSTRUCTS = [
-  'attention',
-  'autolink',
-  'characterEscape',
-  'characterReference',
-  'codeText',
-  'hardBreakEscape',
-  'htmlText',
-  'labelStartImage',
-  'labelStartLink',
-  'labelEnd',
-];
-const FLOW_CONSTRUCTS = [
-  'blockQuote',
-  'codeFenced',
-  'codeIndented',
-  'definition',
-  'headingAtx',
-  'htmlFlow',
-  'list',
-  'setextUnderline',
-  'thematicBreak',
-];
-const BLOCKS_ONLY = { extensions: [{ disable: { null: INLINE_CONSTRUCTS } }] };
-const INLINE_ONLY = { extensions: [{ disable: { null: FLOW_CONSTRUCTS } }] };
+const blockParser = new MarkdownIt('commonmark');
+blockParser.core.ruler.disable(['inline', 'text_join']);
+const inlineParser = new MarkdownIt('commonmark');
+
+type Token = ReturnType<typeof blockParser.parse>[number];
+
+const CONTAINER_TYPES = new Set(['bullet_list_open', 'ordered_list_open', 'list_item_open', 'blockquote_open']);
+const CODE_TYPES = new Set(['fence', 'code_block']);
 
 export function isMarkdownPath(path: string): boolean {
   return /\.(md|markdown|mdx)$/i.test(path);
@@ -43,12 +24,14 @@ export function isMarkdownPath(path: string): boolean {
 interface ParsedMarkdown {
   /** Lines of YAML (---) or TOML (+++) front matter at the top, 0 when there is none. */
   frontMatterLines: number;
-  /** Top-level blocks of the text after the front matter; their lines are offset by frontMatterLines. */
-  blocks: readonly MdNode[];
+  /** Block tokens of the text after the front matter; their `map` lines are offset by frontMatterLines. */
+  tokens: readonly Token[];
+  /** For each opening token the index of its closing token; for any other token its own index. */
+  closeOf: Int32Array;
 }
 
 /**
- * The parser has no front matter extension installed: without one, `---` + YAML + `---` parses as a
+ * The parser has no front matter plugin installed: without one, `---` + YAML + `---` parses as a
  * thematic break and a setext heading, so front matter is cut off by hand before parsing.
  */
 function findFrontMatter(text: string): { lines: number; bodyStart: number } {
@@ -65,6 +48,25 @@ function findFrontMatter(text: string): { lines: number; bodyStart: number } {
   return none;
 }
 
+/**
+ * The parser reads a lone CR as a line break, the line table does not: it becomes a space, so that
+ * both count the same lines (a CR before LF stays, the parser drops it and the lines still agree).
+ */
+function withLoneCrAsSpace(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, ' ') : text;
+}
+
+function matchingCloses(tokens: readonly Token[]): Int32Array {
+  const closeOf = new Int32Array(tokens.length);
+  const open: number[] = [];
+  tokens.forEach((token, i) => {
+    closeOf[i] = i;
+    if (token.nesting === 1) open.push(i);
+    else if (token.nesting === -1) closeOf[open.pop()!] = i;
+  });
+  return closeOf;
+}
+
 /** One-entry memo: chunkDocument and documentTitle on the same text parse it once. */
 let lastParse: { text: string; parsed: ParsedMarkdown } | undefined;
 
@@ -72,35 +74,60 @@ function parseMarkdown(text: string): ParsedMarkdown {
   if (lastParse?.text === text) return lastParse.parsed;
   const frontMatter = findFrontMatter(text);
   const body = frontMatter.lines > 0 ? text.slice(frontMatter.bodyStart) : text;
-  const parsed = { frontMatterLines: frontMatter.lines, blocks: fromMarkdown(body, BLOCKS_ONLY).children };
+  const tokens = blockParser.parse(withLoneCrAsSpace(body), {});
+  const parsed = { frontMatterLines: frontMatter.lines, tokens, closeOf: matchingCloses(tokens) };
   lastParse = { text, parsed };
   return parsed;
 }
 
-interface InlineNode {
-  type: string;
-  value?: string;
-  alt?: string | null;
-  children?: InlineNode[];
+/** Indices of the blocks in tokens[from, to), which must hold whole blocks of one level. */
+function blocksIn(parsed: ParsedMarkdown, from: number, to: number): number[] {
+  const blocks: number[] = [];
+  for (let i = from; i < to; i = parsed.closeOf[i]! + 1) blocks.push(i);
+  return blocks;
 }
 
-/** Plain text of an inline tree (text, inline code, image alt). */
-function plainText(node: InlineNode): string {
-  if (node.type === 'text' || node.type === 'inlineCode') return node.value ?? '';
-  if (node.type === 'image') return node.alt ?? '';
-  if (node.type === 'break') return ' ';
-  return (node.children ?? []).map(plainText).join('');
+/** Children of the container block opened at tokens[open]. */
+function childBlocks(parsed: ParsedMarkdown, open: number): number[] {
+  return blocksIn(parsed, open + 1, parsed.closeOf[open]!);
 }
 
-function headingText(heading: Heading): string {
-  const raw = heading.children.map((child) => ('value' in child ? child.value : '')).join('');
-  const oneLine = raw.replace(/\s*\n\s*/g, ' ').trim();
+/** Plain text of inline tokens: text, code spans and image descriptions; markup and HTML dropped. */
+function plainText(tokens: readonly Token[]): string {
+  let text = '';
+  for (const token of tokens) {
+    if (token.type === 'text' || token.type === 'code_inline') text += token.content;
+    else if (token.type === 'image') text += plainText(token.children ?? []);
+    else if (token.type === 'softbreak' || token.type === 'hardbreak') text += ' ';
+  }
+  return text;
+}
+
+/** Heading text without inline Markdown, on one line. */
+function headingText(raw: string): string {
+  // Only setext headings span lines; the regex is costly enough to skip on the many that do not.
+  const oneLine = (raw.includes('\n') ? raw.replace(/\s*\n\s*/g, ' ') : raw).trim();
   if (!/[`*_[\]<>&\\!~]/.test(oneLine)) return oneLine;
-  return plainText(fromMarkdown(oneLine, INLINE_ONLY)).trim();
+  const [inline] = inlineParser.parseInline(oneLine, {});
+  return plainText(inline?.children ?? []).trim();
 }
 
-function containerChildren(node: MdNode): readonly MdNode[] {
-  return node.type === 'list' || node.type === 'listItem' || node.type === 'blockquote' ? node.children : [];
+/** The heading's text, from the inline token that follows its opening token. */
+function headingAt(parsed: ParsedMarkdown, open: number): { depth: number; text: string } {
+  return { depth: Number(parsed.tokens[open]!.tag.slice(1)), text: headingText(parsed.tokens[open + 1]!.content) };
+}
+
+/** The line starts with `[` after at most three spaces, as a link definition does. */
+function startsWithBracket(table: LineTable, line: number): boolean {
+  let i = table.charStart[line]!;
+  const end = Math.min(i + 3, table.charStart[line + 1]! - 1);
+  while (i < end && table.text.charCodeAt(i) === 0x20) i++;
+  return table.text.charCodeAt(i) === 0x5b;
+}
+
+function lastNonBlank(table: LineTable, first: number, last: number): number {
+  while (last > first && table.blank[last] === 1) last--;
+  return last;
 }
 
 export interface SplitLimits {
@@ -115,32 +142,35 @@ export interface SplitLimits {
  * label atom glued to the first block after it, so it is folded into the first chunk.
  */
 export function markdownOutline(table: LineTable, limits: SplitLimits): Outline {
-  const { frontMatterLines, blocks } = parseMarkdown(table.text);
+  const parsed = parseMarkdown(table.text);
+  const { frontMatterLines, tokens } = parsed;
   const outline = emptyOutline();
 
-  const lineRange = (node: MdNode): [number, number] => {
-    const start = node.position!.start;
-    const end = node.position!.end;
-    // An end at column 1 points just past the node's last line.
-    const endLine = end.column === 1 && end.line > start.line ? end.line - 1 : end.line;
-    return [start.line - 1 + frontMatterLines, endLine - 1 + frontMatterLines];
+  /** 0-based line where the block at tokens[i] starts. */
+  const startLine = (i: number): number => tokens[i]!.map![0] + frontMatterLines;
+
+  /** 0-based inclusive lines of the block at tokens[i]; the parser's range may end in blank lines. */
+  const lineRange = (i: number): [number, number] => {
+    const first = startLine(i);
+    return [first, lastNonBlank(table, first, tokens[i]!.map![1] - 1 + frontMatterLines)];
   };
 
-  const atomize = (node: MdNode, first: number, last: number, rank: number, section: number): void => {
+  const atomize = (block: number, first: number, last: number, rank: number, section: number): void => {
     const units = rangeUnits(table, first, last);
-    const children = containerChildren(node);
-    if (children.length > 0 && units > limits.containerUnits) {
+    const isBigContainer = CONTAINER_TYPES.has(tokens[block]!.type) && units > limits.containerUnits;
+    const children = isBigContainer ? childBlocks(parsed, block) : [];
+    if (children.length > 0) {
       children.forEach((child, k) => {
-        // The first and last child also take the container's own lines (a bare `-`, trailing `>`).
-        const [childFirst, childLast] = lineRange(child);
-        const from = k === 0 ? first : childFirst;
-        const to = k === children.length - 1 ? last : childLast;
+        // Children tile the container: the first and the last take its own lines (a bare `-`), and
+        // lines between children (a bare `>`, a link definition) stay with the child before them.
+        const from = k === 0 ? first : startLine(child);
+        const to = k === children.length - 1 ? last : lastNonBlank(table, from, startLine(children[k + 1]!) - 1);
         atomize(child, from, to, k === 0 ? rank : RANK_CHILD, section);
       });
     } else if (units > limits.leafUnits) {
       pushLineAtoms(outline, table, first, last, rank, section);
     } else {
-      pushAtom(outline, { first, last, rank, section, label: false, whole: node.type === 'code' });
+      pushAtom(outline, { first, last, rank, section, label: false, whole: CODE_TYPES.has(tokens[block]!.type) });
     }
   };
 
@@ -149,20 +179,39 @@ export function markdownOutline(table: LineTable, limits: SplitLimits): Outline 
     else pushAtom(outline, { first, last, rank, section, label: true, whole: true });
   };
 
+  /**
+   * Lines no top-level block holds are link definitions, which leave no token. Each is a block of
+   * its own: it starts at a `[` line and takes the lines after it up to a blank line.
+   */
+  const pushDefinitions = (first: number, last: number): void => {
+    const section = outline.sections.length - 1;
+    for (let line = first; line <= last; line++) {
+      if (table.blank[line] === 1) continue;
+      const start = line;
+      while (line < last && table.blank[line + 1] === 0 && !startsWithBracket(table, line + 1)) line++;
+      pushAtom(outline, { first: start, last: line, rank: RANK_BLOCK, section, label: false, whole: false });
+    }
+  };
+
   if (frontMatterLines > 0) pushLabel(0, frontMatterLines - 1, RANK_BLOCK, 0);
 
   const trail: Array<{ depth: number; text: string }> = [];
-  for (const node of blocks) {
-    const [first, last] = lineRange(node);
-    if (node.type !== 'heading') {
-      atomize(node, first, last, RANK_BLOCK, outline.sections.length - 1);
+  let nextLine = frontMatterLines; // first line after the blocks so far
+  for (const block of blocksIn(parsed, 0, tokens.length)) {
+    const [first, last] = lineRange(block);
+    pushDefinitions(nextLine, first - 1);
+    nextLine = last + 1;
+    if (tokens[block]!.type !== 'heading_open') {
+      atomize(block, first, last, RANK_BLOCK, outline.sections.length - 1);
       continue;
     }
-    while (trail.length > 0 && trail[trail.length - 1]!.depth >= node.depth) trail.pop();
-    trail.push({ depth: node.depth, text: headingText(node) });
+    const heading = headingAt(parsed, block);
+    while (trail.length > 0 && trail[trail.length - 1]!.depth >= heading.depth) trail.pop();
+    trail.push(heading);
     outline.sections.push({ trail: trail.map((h) => h.text), firstLine: first });
-    pushLabel(first, last, node.depth, outline.sections.length - 1);
+    pushLabel(first, last, heading.depth, outline.sections.length - 1);
   }
+  pushDefinitions(nextLine, table.count - 1);
   return outline;
 }
 
@@ -183,10 +232,10 @@ function frontMatterTitle(text: string, frontMatterLines: number): string | unde
 
 /** Front matter `title:`, else the first top-level H1 (ATX or setext); undefined when neither. */
 export function markdownTitle(text: string): string | undefined {
-  const { frontMatterLines, blocks } = parseMarkdown(text);
-  const fromFrontMatter = frontMatterTitle(text, frontMatterLines);
+  const parsed = parseMarkdown(text);
+  const fromFrontMatter = frontMatterTitle(text, parsed.frontMatterLines);
   if (fromFrontMatter !== undefined) return fromFrontMatter;
-  const h1 = blocks.find((node): node is Heading => node.type === 'heading' && node.depth === 1);
-  const title = h1 ? headingText(h1) : '';
+  const h1 = blocksIn(parsed, 0, parsed.tokens.length).find((i) => parsed.tokens[i]!.tag === 'h1');
+  const title = h1 === undefined ? '' : headingAt(parsed, h1).text;
   return title === '' ? undefined : title;
 }

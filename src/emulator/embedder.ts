@@ -11,7 +11,7 @@
  *
  * The vector depends only on the text and the dimensionality, so any caller can recompute it.
  */
-import { FNV_OFFSET_BASIS, fmix32, fnvStep, fnvString } from './hashing.js';
+import { FNV_OFFSET_BASIS, fmix32, fnvStep, fnvString } from '../hash/fnv.js';
 import { ENGLISH_STOPWORDS } from './stopwords.js';
 
 /** Names the embedder version; changes whenever a vector for the same (text, dims) could change. */
