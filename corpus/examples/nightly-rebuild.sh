@@ -6,8 +6,11 @@
 #      fall back to the offline emulator),
 #   2. runs an incremental `gbi build`, waiting for any build that is
 #      still running instead of failing with exit code 4,
-#   3. keeps the JSON report of the run,
+#   3. keeps the JSON report of the run (gbi's build summary),
 #   4. maps gbi's exit codes to outcomes a scheduler understands.
+#
+# Run it from the same directory every time: for an index in a bucket,
+# gbi keeps its ledger and lock in ./.gbi-state/ there.
 #
 # Usage:
 #   DOCS_DIR=/srv/handbook INDEX_URI=s3://acme-search/handbook ./nightly-rebuild.sh
@@ -27,17 +30,15 @@ REPORT_DIR="${REPORT_DIR:-reports}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 REPORT="${REPORT_DIR}/gbi-build-${STAMP}.json"
 
-# LanceDB's native logging is chatty in CI logs.
-export LANCEDB_LOG=error
-
-# Refuse to run without a key: an offline build would re-embed the
-# whole corpus with the hashing embedder under a different fingerprint.
+# Refuse to run without a key: an offline build would start the index
+# over and re-embed the whole corpus with the hashing embedder, under a
+# different fingerprint.
 if [[ -z "${GEMINI_API_KEY:-}" && -z "${GOOGLE_API_KEY:-}" ]]; then
   echo "nightly-rebuild: GEMINI_API_KEY or GOOGLE_API_KEY must be set" >&2
   exit 1
 fi
 
-# An emulator endpoint left in the environment would win over the key.
+# An endpoint left in the environment would win over the key.
 if [[ -n "${GBI_ENDPOINT:-}" ]]; then
   echo "nightly-rebuild: GBI_ENDPOINT is set (${GBI_ENDPOINT}); unset it for production builds" >&2
   exit 1
@@ -60,13 +61,17 @@ set -e
 case "${rc}" in
   0)
     echo "nightly-rebuild: index up to date (report: ${REPORT})"
+    if command -v jq >/dev/null 2>&1; then
+      jq -r '"embedded \(.chunks.toEmbed) chunks of \(.files.changed) changed files, ~\(.estimatedTokens) tokens; \(.pendingJobs) jobs still open"' "${REPORT}" || true
+    fi
     ;;
   3)
-    # The index is consistent; some files, chunks or summaries failed
-    # and will be retried by the next run. Warn, do not fail.
+    # The index is consistent; some chunks or summaries failed after
+    # every attempt, and the next run tries their files again.
+    # Warn, do not fail. (Skipped files never lead here.)
     echo "nightly-rebuild: WARNING finished with failures, see ${REPORT}" >&2
     if command -v jq >/dev/null 2>&1; then
-      jq -r '.failures | "files: \(.files | length), chunks: \(.chunks | length), summaries: \(.summaries | length)"' "${REPORT}" >&2 || true
+      jq -r '"chunks failed: \(.chunks.failed), summaries failed: \(.summaries.failed // 0), files skipped: \(.files.skipped)"' "${REPORT}" >&2 || true
     fi
     rc=0
     ;;
