@@ -43,6 +43,14 @@ describe('command line', () => {
     const typo = await runCli(['build', 'docs', '--dry-run'], { cwd });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('"dim" is not an option of any gbi command');
+    await writeFile(join(cwd, 'gbi.config.json'), JSON.stringify({ dims: 'abc' }));
+    const badValue = await runCli(['build', 'docs', '--dry-run'], { cwd });
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain('"dims" is invalid: --dims takes a whole number');
+    await writeFile(join(cwd, 'gbi.config.json'), JSON.stringify({ exclude: ['src/**'], summaries: true }));
+    const listed = parseJson<BuildSummary>(await runCli(['build', 'docs', '--json', '--dry-run'], { cwd }));
+    expect(listed.files.seen).toBe(fromConfig.files.seen - 1);
+    expect(listed.summaries?.requested).toBeGreaterThan(0);
     await writeFile(join(cwd, 'gbi.config.json'), '{ not json');
     expect((await runCli(['status'], { cwd })).code).toBe(2);
     await writeFile(join(cwd, 'gbi.config.json'), '{}');

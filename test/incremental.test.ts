@@ -5,6 +5,7 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator/index.js';
 import type { BuildSummary } from '../src/pipeline/build.js';
 import type { StatusReport } from '../src/pipeline/status.js';
 import { parseJson, runCli } from './helpers/cli.js';
+import { until } from './helpers/child.js';
 import { fixtureCorpus, tempDir, writeTree } from './helpers/fixtures.js';
 import { expectNoDuplicates, expectSameIndex, expectVectorsMatchTexts, readRows } from './helpers/index-rows.js';
 
@@ -211,5 +212,33 @@ describe('incremental builds', () => {
     expect((await readRows(index)).length).toBe(submitted.chunks.planned);
     const deleted = await runCli(['jobs', 'delete', ours[0].name, '--index', index, '--endpoint', emulator.url]);
     expect(deleted.code, deleted.stderr).toBe(0);
+  });
+
+  it('collect --no-wait looks once: loads the jobs that finished and leaves the rest', async () => {
+    emulator.faults.hold();
+    const submitted = await build('--no-wait');
+    const early = parseJson<{ pendingJobs: number; loadedJobs: number }>(await runCli(['collect', '--no-wait', '--index', index, '--endpoint', emulator.url, '--json']));
+    expect(early).toMatchObject({ loadedJobs: 0, pendingJobs: submitted.pendingJobs });
+    emulator.faults.release();
+    await until(async () => {
+      const status = parseJson<StatusReport>(await runCli(['status', '--index', index, '--endpoint', emulator.url, '--json']));
+      return status.jobs.every((job) => job.state === 'SUCCEEDED');
+    }, 'the jobs to finish');
+    const later = parseJson<{ pendingJobs: number; loadedJobs: number }>(await runCli(['collect', '--no-wait', '--index', index, '--endpoint', emulator.url, '--json']));
+    expect(later).toMatchObject({ loadedJobs: submitted.pendingJobs, pendingJobs: 0 });
+    expect((await readRows(index)).length).toBe(submitted.chunks.planned);
+  });
+
+  it('treats a tracked job deleted by hand as cancelled instead of failing', async () => {
+    emulator.faults.hold();
+    const submitted = await build('--no-wait');
+    const [job] = parseJson<StatusReport>(await runCli(['status', '--index', index, '--endpoint', emulator.url, '--json'])).jobs;
+    expect((await runCli(['jobs', 'delete', job.name!, '--index', index, '--endpoint', emulator.url])).code).toBe(0);
+    emulator.faults.release();
+    const collected = await runCli(['collect', '--index', index, '--endpoint', emulator.url, '--json']);
+    expect(collected.code, collected.stderr).toBe(3);
+    const status = parseJson<StatusReport>(await runCli(['status', '--index', index, '--endpoint', emulator.url, '--json']));
+    expect(status.jobs).toEqual([]);
+    expect(status.cancelledKeys).toBe(submitted.chunks.toEmbed);
   });
 });

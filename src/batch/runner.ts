@@ -81,15 +81,19 @@ export async function runJobs(context: RunnerContext, sink: BatchSink, options: 
     }
     const open = [...context.ledger.jobs];
     if (open.length === 0) return report;
-    if (!options.wait) {
-      report.pendingJobs = open.filter((job) => job.step !== 'finished').length;
-      if (report.pendingJobs === open.length) return report;
+    // Without waiting, each job is looked at once: what finished is loaded, the rest stays pending.
+    const finished = await waitForJobs(
+      context.access,
+      context.ledger,
+      open,
+      context.poll,
+      (entry, status) => context.onEvent?.({ type: 'status', entry, status }),
+      options.wait,
+    );
+    if (finished.length === 0) {
+      report.pendingJobs = open.length;
+      return report;
     }
-    const finished = options.wait
-      ? await waitForJobs(context.access, context.ledger, open, context.poll, (entry, status) =>
-          context.onEvent?.({ type: 'status', entry, status }),
-        )
-      : open.filter((job) => job.step === 'finished');
     for (const entry of finished) await settle(context, sink, entry, report);
   }
 }

@@ -22,6 +22,8 @@ export interface RawAccess {
   apiKey: string;
 }
 
+const NO_STATS: BatchStats = { requestCount: 0, successfulRequestCount: 0, failedRequestCount: 0, pendingRequestCount: 0 };
+
 export const TERMINAL_STATES: ReadonlySet<BatchState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED']);
 
 export async function fetchJobStatus(access: RawAccess, name: string): Promise<JobStatus> {
@@ -80,8 +82,9 @@ export const LOCAL_POLL: PollSettings = { initialMs: 50, maxMs: 1_000, factor: 1
 export type JobProgress = (entry: LedgerEntry, status: JobStatus) => void;
 
 /**
- * Polls submitted jobs until each is terminal, recording the terminal state (step `finished`).
- * Transient read failures (429, 5xx, network) only lengthen the wait.
+ * Polls submitted jobs until each is terminal (or, with `untilAllDone` false, looks once), recording
+ * terminal states (step `finished`). Transient read failures (429, 5xx, network) only lengthen the
+ * wait; a job the service no longer knows (deleted by hand) ends as cancelled.
  */
 export async function waitForJobs(
   access: RawAccess,
@@ -89,6 +92,7 @@ export async function waitForJobs(
   entries: readonly LedgerEntry[],
   poll: PollSettings,
   onProgress: JobProgress = () => {},
+  untilAllDone = true,
 ): Promise<LedgerEntry[]> {
   let waiting = entries.filter((entry) => entry.step === 'submitted');
   const done = entries.filter((entry) => entry.step === 'finished');
@@ -100,9 +104,14 @@ export async function waitForJobs(
       try {
         status = await fetchJobStatus(access, entry.name!);
       } catch (error) {
-        if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) throw error;
-        still.push(entry);
-        continue;
+        if (error instanceof HttpStatusError && error.status === 404) {
+          status = { state: 'CANCELLED', stats: NO_STATS, error: `${entry.name} no longer exists (deleted)` };
+        } else if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) {
+          throw error;
+        } else {
+          still.push(entry);
+          continue;
+        }
       }
       onProgress(entry, status);
       failpoint('polling');
@@ -114,6 +123,7 @@ export async function waitForJobs(
       }
     }
     waiting = still;
+    if (!untilAllDone) break;
     if (waiting.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(poll.maxMs, delay * poll.factor);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes.js';
 
 export const CONFIG_FILE = 'gbi.config.json';
@@ -47,19 +47,43 @@ export function checkConfigKeys(program: Command, config: Record<string, unknown
   }
 }
 
-function allCommands(command: Command): Command[] {
+export function allCommands(command: Command): Command[] {
   return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
 }
 
-/** Fills options the user did not give from the config file. */
+/**
+ * Fills options the user did not give from the config file, each value checked by the option's own
+ * parser, so `"dims": "abc"` is refused exactly like `--dims abc`.
+ */
 export function applyConfig(command: Command, config: Record<string, unknown>): void {
   const scoped = config[command.name()];
   const values = { ...config, ...(scoped && typeof scoped === 'object' ? (scoped as Record<string, unknown>) : {}) };
   for (const option of command.options) {
     const name = option.attributeName();
     const source = command.getOptionValueSource(name);
-    if (name in values && (source === undefined || source === 'default')) {
-      command.setOptionValueWithSource(name, values[name], 'config');
-    }
+    if (!(name in values) || (source !== undefined && source !== 'default')) continue;
+    command.setOptionValueWithSource(name, configValue(name, option, values[name]), 'config');
   }
+}
+
+function configValue(name: string, option: Option, value: unknown): unknown {
+  const refuse = (why: string) => new CliError(`${CONFIG_FILE}: "${name}" ${why}`, EXIT.usage);
+  if (option.isBoolean()) {
+    if (typeof value !== 'boolean') throw refuse('takes true or false');
+    return value;
+  }
+  const parse = (item: unknown, previous: unknown) => {
+    if (typeof item !== 'string' && typeof item !== 'number') throw refuse('takes a string or a number');
+    try {
+      return option.parseArg ? option.parseArg(String(item), previous) : String(item);
+    } catch (error) {
+      throw refuse(`is invalid: ${(error as Error).message}`);
+    }
+  };
+  // Repeatable options (--include, --exclude) take a list.
+  if (Array.isArray(option.defaultValue)) {
+    if (!Array.isArray(value)) throw refuse('takes a list');
+    return value.reduce((list: unknown, item) => parse(item, list), []);
+  }
+  return parse(value, option.defaultValue);
 }

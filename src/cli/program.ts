@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { IndexMismatchError, IndexLockedError } from '../store/index.js';
-import { applyConfig, checkConfigKeys, loadConfig } from './config.js';
+import { allCommands, applyConfig, checkConfigKeys, loadConfig } from './config.js';
 import { buildCommand } from './commands/build.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { indexCommands } from './commands/index-commands.js';
@@ -35,7 +35,7 @@ export async function run(argv: readonly string[], io: CliIO, options: RunOption
   searchCommand(program, io);
   indexCommands(program, io, setExit);
   emulatorCommand(program, io, options.untilStopped ?? untilSignal);
-  for (const command of program.commands) {
+  for (const command of allCommands(program)) {
     command.exitOverride();
     command.hook('preAction', (thisCommand) => {
       const config = loadConfig(io.cwd);

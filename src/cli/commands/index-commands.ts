@@ -97,7 +97,6 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
         writeLine(io.stdout, `${action === 'cancel' ? 'cancelled' : 'deleted'} ${name}`);
       });
   }
-  for (const command of jobs.commands) command.exitOverride();
 
   program
     .command('optimize')
