@@ -5,5 +5,4 @@ export * from './runner.js';
 export * from './submit.js';
 export * from './wait.js';
 export { readJsonLines, readRequestLines } from './request-file.js';
-export { writeFileAtomic } from './atomic.js';
 export { failpoint, type FailpointName } from './failpoint.js';

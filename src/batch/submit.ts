@@ -4,7 +4,7 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { GoogleGenAI } from '@google/genai';
-import { syncDirectory } from './atomic.js';
+import { syncDirectory } from '../fs/atomic.js';
 import { kindOf, type RequestLine } from './kinds.js';
 import type { InputMode, JobKind, Ledger, LedgerEntry } from './ledger.js';
 import { readRequestLines } from './request-file.js';

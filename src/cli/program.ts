@@ -5,7 +5,7 @@ import { buildCommand } from './commands/build.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { indexCommands } from './commands/index-commands.js';
 import { searchCommand } from './commands/search.js';
-import { CliUsageHint } from '../pipeline/errors.js';
+import { UsageError } from '../errors.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { writeLine, type CliIO } from './io.js';
 import { redactSecrets } from './redact.js';
@@ -66,7 +66,7 @@ function reportError(error: unknown, io: CliIO): ExitCode {
     say(error.message);
     return EXIT.locked;
   }
-  if (error instanceof IndexMismatchError || error instanceof CliUsageHint) {
+  if (error instanceof IndexMismatchError || error instanceof UsageError) {
     say(error.message);
     return EXIT.usage;
   }

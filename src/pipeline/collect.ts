@@ -1,4 +1,4 @@
-import { CliUsageHint } from './errors.js';
+import { UsageError } from '../errors.js';
 import { IndexSession, type SessionOptions } from './session.js';
 import type { BackendOptions } from '../backend.js';
 import type { PollSettings } from '../batch/index.js';
@@ -31,7 +31,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const session = await IndexSession.open({ ...options, command: 'gbi collect', write: true });
   try {
     const meta = await session.store.readMeta();
-    if (!meta) throw new CliUsageHint(`no gbi index at ${options.index}; run gbi build first`);
+    if (!meta) throw new UsageError(`no gbi index at ${options.index}; run gbi build first`);
     await session.store.prepare(meta.dims);
     await session.loadCatalogHashes();
     const report = await session.runJobs(meta.dims, options.wait ?? true);

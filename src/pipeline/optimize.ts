@@ -1,12 +1,12 @@
 import { IndexStore, acquireIndexLock, stateDirOf, type MaintenanceReport } from '../store/index.js';
-import { CliUsageHint } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Compacts the index, folds new rows into its indexes and prunes every old version now. */
 export async function optimize(options: { index: string; waitForLock?: boolean }): Promise<MaintenanceReport> {
   const lock = await acquireIndexLock(stateDirOf(options.index), 'gbi optimize', { wait: options.waitForLock ?? false });
   const store = await IndexStore.open(options.index);
   try {
-    if (!store.exists) throw new CliUsageHint(`no gbi index at ${options.index}; run gbi build first`);
+    if (!store.exists) throw new UsageError(`no gbi index at ${options.index}; run gbi build first`);
     return await store.maintain({ pruneOlderThan: new Date() });
   } finally {
     store.close();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { openBackend, type Backend, type BackendOptions } from '../backend.js';
 import { isMarkdownPath } from '../chunk/markdown.js';
-import { CliUsageHint } from '../pipeline/errors.js';
+import { UsageError } from '../errors.js';
 import { IndexMismatchError, IndexStore, SUMMARY_CHUNK, localIndexPath, sqlIn, sqlString, type IndexMeta } from '../store/index.js';
 import { fuseRankings, type Ranker, type Ranks, type Scored } from './fusion.js';
 import { pathRegex } from './path-filter.js';
@@ -92,7 +92,7 @@ export class SearchIndex {
   ) {}
 
   static async open(uri: string, options: OpenIndexOptions = {}): Promise<SearchIndex> {
-    const missing = new CliUsageHint(`no gbi index at ${uri}; build one first with: gbi build <folder> --index ${uri}`);
+    const missing = new UsageError(`no gbi index at ${uri}; build one first with: gbi build <folder> --index ${uri}`);
     // Connecting creates a missing local folder: check first, so a mistyped --index leaves nothing behind.
     const local = localIndexPath(uri);
     if (local && !existsSync(local)) throw missing;
@@ -111,15 +111,15 @@ export class SearchIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    if (!query.trim()) throw new CliUsageHint('the query is empty');
+    if (!query.trim()) throw new UsageError('the query is empty');
     this.checkCompatible(options);
     const k = options.k ?? DEFAULT_K;
     const mode = options.mode ?? (await this.defaultMode());
     if (mode !== 'vector' && !(await this.hasFullTextIndex())) {
-      throw new CliUsageHint(`the index at ${this.uri} has no full-text index yet; run gbi optimize --index ${this.uri}, or search with --mode vector`);
+      throw new UsageError(`the index at ${this.uri} has no full-text index yet; run gbi optimize --index ${this.uri}, or search with --mode vector`);
     }
     if (options.docs && (await this.store.countChunks(`chunk = ${SUMMARY_CHUNK}`)) === 0) {
-      throw new CliUsageHint(`the index at ${this.uri} has no document summaries; build it with --summaries to search whole documents`);
+      throw new UsageError(`the index at ${this.uri} has no document summaries; build it with --summaries to search whole documents`);
     }
     const filter = await this.filter(options);
     const depth = mode === 'hybrid' ? Math.max(k, FUSION_DEPTH) : k;
@@ -162,7 +162,7 @@ export class SearchIndex {
       try {
         await this.store.chunks.query().where(sql).explainPlan();
       } catch (error) {
-        throw new CliUsageHint(`${flag} ${flag === '--path' ? options.path : sql} is not a valid filter: ${lanceReason(error)}`);
+        throw new UsageError(`${flag} ${flag === '--path' ? options.path : sql} is not a valid filter: ${lanceReason(error)}`);
       }
     }
     const rows = options.docs ? `chunk = ${SUMMARY_CHUNK}` : `chunk <> ${SUMMARY_CHUNK}`;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../batch/atomic.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { ChunkRow } from './schema.js';
 
 /** A chunk row still waiting for its vector from a batch job. */

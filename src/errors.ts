@@ -1,7 +1,7 @@
 /** A problem with what the user asked for (no index there, nothing to do): exit code 2 in the CLI. */
-export class CliUsageHint extends Error {
+export class UsageError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'CliUsageHint';
+    this.name = 'UsageError';
   }
 }
