@@ -241,4 +241,24 @@ describe('incremental builds', () => {
     expect(status.jobs).toEqual([]);
     expect(status.cancelledKeys).toBe(submitted.chunks.toEmbed);
   });
+
+  it('resubmits a large FAILED job as two halves', async () => {
+    const { build: buildIndex } = await import('../src/pipeline/build.js');
+    emulator.faults.failNextJobs(1, 'FAILED');
+    const before = emulator.stats.callCount('asyncBatchEmbedContent');
+    const summary = await buildIndex({
+      root: corpus.path,
+      index,
+      dims: Number(DIMS),
+      chunker: { targetTokens: 64 },
+      limits: { input: 'file' },
+      splitAbove: 10,
+      backend: { endpoint: emulator.url, env: { GBI_POLL_INITIAL_MS: '20', GBI_RETRY_INITIAL_MS: '10' } },
+    });
+    expect(summary.chunks.toEmbed).toBeGreaterThan(10);
+    // One job that failed, then its two halves.
+    expect(emulator.stats.callCount('asyncBatchEmbedContent') - before).toBe(3);
+    expect(summary.chunks.failed).toBe(0);
+    expectVectorsMatchTexts(await readRows(index), Number(DIMS));
+  });
 });

@@ -119,4 +119,17 @@ describe('document summaries', () => {
     expect(parseSummary('{"summary": 3, "keywords": []}')).toEqual({ ok: false, error: 'no summary string' });
     expect(parseSummary('{"summary": "x", "keywords": "a, b"}')).toEqual({ ok: false, error: 'keywords is not an array of strings' });
   });
+
+  it('summaries collected by gbi collect are stored and embedded', async () => {
+    emulator.faults.hold();
+    const submitted = await build('--no-wait');
+    expect(submitted.summary.summaries?.requested).toBe(TEXT_FILES);
+    emulator.faults.release();
+    const collected = await runCli(['collect', '--index', index, '--endpoint', emulator.url, '--json']);
+    expect(collected.code, collected.stderr).toBe(0);
+    expect((await documents()).every((doc) => doc.summary)).toBe(true);
+    const summaryRows = (await readRows(index)).filter((row) => row.chunk === -1);
+    expect(summaryRows.length).toBe(TEXT_FILES);
+    expectVectorsMatchTexts(summaryRows, 128);
+  });
 });

@@ -408,7 +408,7 @@ async function summaryRequestsFor(
 }
 
 /** Plans the embedding of every summary that has no summary row for its document version yet. */
-async function planSummaryVectors(session: IndexSession, fingerprint: string, model: string, dims: number): Promise<number> {
+export async function planSummaryVectors(session: IndexSession, fingerprint: string, model: string, dims: number): Promise<number> {
   const { store, pending, ledger } = session;
   const rows = await store.summaryRows();
   const wanted: PlannedChunk[] = [];

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { IndexSession, type SessionOptions } from './session.js';
+import { planSummaryVectors } from './build.js';
+import { IndexSession, addReport, type SessionOptions } from './session.js';
 import type { BackendOptions } from '../backend.js';
 import type { PollSettings } from '../batch/index.js';
 
@@ -34,7 +35,12 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     if (!meta) throw new UsageError(`no gbi index at ${options.index}; run gbi build first`);
     await session.store.prepare(meta.dims);
     await session.loadCatalogHashes();
-    const report = await session.runJobs(meta.dims, options.wait ?? true);
+    const wait = options.wait ?? true;
+    const report = await session.runJobs(meta.dims, wait);
+    // Summaries that arrived are embedded now, as a build would, so --docs sees them.
+    if (wait && report.loadedJobs > 0 && (await planSummaryVectors(session, meta.fingerprint, meta.model, meta.dims)) > 0) {
+      addReport(report, await session.runJobs(meta.dims, wait));
+    }
     if (report.loadedJobs > 0) await session.store.maintain();
     return {
       index: options.index,
