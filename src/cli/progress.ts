@@ -34,16 +34,17 @@ export class ProgressView {
         this.note(`rebuilding from scratch: ${event.reason}`);
         return;
       case 'reading':
-        this.start('reading  ', event.total);
+        this.start('reading   ', event.total);
         return;
       case 'crawled':
         this.bar?.increment();
         return;
       case 'phase':
-        if (event.phase === 'wait' || event.phase === 'collect') this.start('batch    ', 0);
-        else if (event.phase === 'optimize') this.stop();
+        // Each phase with a bar starts its own; the others end the one before.
+        if (event.phase !== 'plan') this.stop();
         return;
       case 'batch':
+        if (event.event.type === 'submitted') this.jobSubmitted(event.event.entry);
         if (event.event.type === 'status') this.jobProgress(event.event.entry, event.event.status);
         return;
     }
@@ -54,13 +55,23 @@ export class ProgressView {
     this.bar = undefined;
   }
 
+  private jobSubmitted(entry: LedgerEntry): void {
+    this.jobs.set(entry.id, { done: 0, total: entry.requestCount, state: 'submitted' });
+    this.showJobs();
+  }
+
   private jobProgress(entry: LedgerEntry, status: JobStatus): void {
-    const total = status.stats.requestCount || entry.requestCount;
     this.jobs.set(entry.id, {
       done: status.stats.successfulRequestCount + status.stats.failedRequestCount,
-      total,
+      total: status.stats.requestCount || entry.requestCount,
       state: status.state.toLowerCase(),
     });
+    this.showJobs();
+  }
+
+  /** One bar over every job's requests, started when the first job is known. */
+  private showJobs(): void {
+    if (!this.bar) this.start('batch jobs', 1);
     let done = 0;
     let all = 0;
     const states = new Map<string, number>();
