@@ -55,7 +55,10 @@ describe('incremental builds', () => {
   });
 
   it('a no-op rebuild submits 0 requests and uploads 0 bytes', async () => {
+    const filesBefore = emulator.stats.callCount('deleteFile');
     const first = await build();
+    // The job's uploaded input and its result file are deleted once loaded.
+    expect(emulator.stats.callCount('deleteFile') - filesBefore).toBe(2 * first.jobs);
     expect(first.chunks.toEmbed).toBeGreaterThan(40);
     const calls = emulator.stats.callCounts();
     const bytes = emulator.stats.uploadedBytes;

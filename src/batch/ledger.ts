@@ -28,6 +28,8 @@ export interface LedgerEntry {
   /** 1 for a first submission; retries and resubmissions count up. */
   attempt: number;
   uploadedFile?: string;
+  /** The generated result file of a file job, once known; deleted after loading. */
+  resultFile?: string;
   /** The service's name for the job, `batches/…`. */
   name?: string;
   state?: BatchState;

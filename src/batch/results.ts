@@ -33,6 +33,7 @@ export async function* readResults(ai: GoogleGenAI, ledger: Ledger, entry: Ledge
   }
   const fileName = job.dest?.fileName;
   if (!fileName) throw new Error(`job ${entry.name} succeeded but names no result file`);
+  if (entry.resultFile !== fileName) await ledger.update(entry.id, { resultFile: fileName });
   const downloadPath = join(ledger.workDir, resultFileName(entry));
   // A complete earlier download is reused: the result file is kept until the job is loaded.
   if (!(await exists(downloadPath))) {

@@ -121,7 +121,18 @@ async function settle(context: RunnerContext, sink: BatchSink, entry: LedgerEntr
   }
   await sink.settled?.();
   failpoint('loaded');
+  await deleteJobFiles(context, entry);
   await ledger.remove(entry.id);
+}
+
+/**
+ * The uploaded input and the generated result count toward the project's file storage until they
+ * expire (48 h): once a job is settled they are deleted. Best effort: the service has refused to
+ * delete result files with long ids, and an expired file is gone anyway.
+ */
+async function deleteJobFiles(context: RunnerContext, entry: LedgerEntry): Promise<void> {
+  const names = [entry.uploadedFile, entry.resultFile].filter((name): name is string => Boolean(name));
+  await Promise.all(names.map((name) => context.ai.files.delete({ name }).catch(() => undefined)));
 }
 
 async function load(context: RunnerContext, sink: BatchSink, entry: LedgerEntry, report: RunReport): Promise<Failure[]> {

@@ -4,6 +4,7 @@
 import type { Dirent } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { forEachConcurrently } from './concurrency.js';
 import { errorCode } from './errors.js';
 import { type GitignoreStack, NO_GITIGNORE, isGitignored, withGitignore } from './gitignore.js';
 
@@ -19,6 +20,9 @@ export interface TreeOptions {
  * (.github/, .gitignore, .env.example…) are kept: they can hold documentation.
  */
 const ALWAYS_IGNORED = new Set(['.git', '.hg', '.svn', 'node_modules', '.DS_Store', 'Thumbs.db']);
+
+/** Directory reads in flight at once: enough to keep libuv's thread pool busy. */
+const FOLDERS_AT_ONCE = 16;
 
 interface Folder {
   /** Root-relative, POSIX separators; '' for the root. */
@@ -37,39 +41,45 @@ export async function scanTree(root: string, options: TreeOptions): Promise<Map<
   const isIgnoredDir = (realPath: string) => ignoreDirs.some((dir) => isWithin(dir, realPath));
   const items = new Map<string, TreeItem>();
 
-  const pending: Folder[] = [
+  let level: Folder[] = [
     { path: '', absPath: resolve(root), realPath: rootReal, lineage: [rootReal], gitignore: NO_GITIGNORE },
   ];
-  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
-    const listing = await listFolder(folder, options.respectGitignore);
-    if ('reason' in listing) {
-      if (folder.path === '') throw listing.error; // an unusable root means no crawl, and the caller should hear why
-      items.set(folder.path, { kind: 'skipped', reason: listing.reason });
-      continue;
-    }
-    for (const dirent of listing.dirents) {
-      if (ALWAYS_IGNORED.has(dirent.name)) continue;
-      const path = folder.path === '' ? dirent.name : `${folder.path}/${dirent.name}`;
-      // Git sees a symlink as a file, never as a folder, whatever it points to.
-      if (isGitignored(listing.gitignore, path, dirent.isDirectory())) continue;
-
-      const absPath = join(folder.absPath, dirent.name);
-      const target = dirent.isSymbolicLink()
-        ? await followSymlink(absPath, rootReal)
-        : direntTarget(dirent, join(folder.realPath, dirent.name));
-      if (target.kind === 'skipped') {
-        items.set(path, target);
-      } else if (isIgnoredDir(target.realPath)) {
-        continue;
-      } else if (target.kind === 'file') {
-        items.set(path, { kind: 'file', absPath });
-      } else if (folder.lineage.includes(target.realPath)) {
-        items.set(path, { kind: 'skipped', reason: 'symlink loop' });
-      } else {
-        const { realPath } = target;
-        pending.push({ path, absPath, realPath, lineage: [...folder.lineage, realPath], gitignore: listing.gitignore });
+  // A level of the tree at a time, its folders listed concurrently: a deep tree is many small
+  // directory reads, and waiting on each in turn is most of a no-op rebuild's time.
+  while (level.length > 0) {
+    const next: Folder[] = [];
+    await forEachConcurrently(level, FOLDERS_AT_ONCE, async (folder) => {
+      const listing = await listFolder(folder, options.respectGitignore);
+      if ('reason' in listing) {
+        if (folder.path === '') throw listing.error; // an unusable root means no crawl, and the caller should hear why
+        items.set(folder.path, { kind: 'skipped', reason: listing.reason });
+        return;
       }
-    }
+      for (const dirent of listing.dirents) {
+        if (ALWAYS_IGNORED.has(dirent.name)) continue;
+        const path = folder.path === '' ? dirent.name : `${folder.path}/${dirent.name}`;
+        // Git sees a symlink as a file, never as a folder, whatever it points to.
+        if (isGitignored(listing.gitignore, path, dirent.isDirectory())) continue;
+
+        const absPath = join(folder.absPath, dirent.name);
+        const target = dirent.isSymbolicLink()
+          ? await followSymlink(absPath, rootReal)
+          : direntTarget(dirent, join(folder.realPath, dirent.name));
+        if (target.kind === 'skipped') {
+          items.set(path, target);
+        } else if (isIgnoredDir(target.realPath)) {
+          continue;
+        } else if (target.kind === 'file') {
+          items.set(path, { kind: 'file', absPath });
+        } else if (folder.lineage.includes(target.realPath)) {
+          items.set(path, { kind: 'skipped', reason: 'symlink loop' });
+        } else {
+          const { realPath } = target;
+          next.push({ path, absPath, realPath, lineage: [...folder.lineage, realPath], gitignore: listing.gitignore });
+        }
+      }
+    });
+    level = next;
   }
   return items;
 }

@@ -1,12 +1,15 @@
 // The list of files a crawl covers, with size and mtime: what an incremental build compares
 // against its catalog. Never reads file contents.
 import { stat } from 'node:fs/promises';
+import { forEachConcurrently } from './concurrency.js';
 import { errorCode } from './errors.js';
 import { matchGlobs } from './glob.js';
 import { scanTree } from './tree.js';
 import type { CrawlOptions, WalkItem } from './types.js';
 
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** stat calls in flight at once: an unchanged file costs a stat, so a no-op rebuild is mostly these. */
+const STATS_AT_ONCE = 32;
 
 /**
  * Files under `root`, sorted by path, and the paths skipped on the way (symlinks leaving the
@@ -21,12 +24,15 @@ export async function* walkFiles(root: string, options: CrawlOptions = {}): Asyn
   const matched = await matchGlobs(tree.keys(), options.include ?? ['**/*'], options.exclude ?? []);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // Plain code-unit order: the same on every machine and locale.
-  for (const path of [...matched].sort()) {
+  const paths = [...matched].sort();
+  const items: WalkItem[] = new Array(paths.length);
+  await forEachConcurrently(paths.keys(), STATS_AT_ONCE, async (index) => {
+    const path = paths[index];
     const item = tree.get(path)!;
-    yield item.kind === 'skipped'
-      ? { kind: 'skipped', skipped: { path, reason: item.reason } }
-      : await statFile(path, item.absPath, maxFileBytes);
-  }
+    items[index] =
+      item.kind === 'skipped' ? { kind: 'skipped', skipped: { path, reason: item.reason } } : await statFile(path, item.absPath, maxFileBytes);
+  });
+  yield* items;
 }
 
 async function statFile(path: string, absPath: string, maxFileBytes: number): Promise<WalkItem> {

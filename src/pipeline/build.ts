@@ -149,11 +149,14 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const skipped: SkippedFile[] = [];
     const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
     const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
-    for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
-      if (item.kind === 'file') entries.push(item.entry);
-      else skipped.push(item.skipped);
-    }
-    const storedCounts = await store.storedChunkCounts();
+    const walk = async () => {
+      for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
+        if (item.kind === 'file') entries.push(item.entry);
+        else skipped.push(item.skipped);
+      }
+    };
+    // The walk is file-system work and the counts are LanceDB's: neither waits for the other.
+    const [, storedCounts] = await Promise.all([walk(), store.storedChunkCounts()]);
     const catalogEntries = new Map<string, CatalogEntry>(
       [...catalog.values()].map((doc) => [
         doc.path,
