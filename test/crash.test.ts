@@ -1,4 +1,4 @@
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,33 @@ describe('a build killed at any step finishes on the next run without paying twi
       }
     });
   }
+});
+
+describe('vectors already paid for survive rewrites of their rows', () => {
+  it('a crash between deleting and rewriting a changed file\'s rows costs only its new chunks', async () => {
+    const emulator = await startEmulator({ latencyMs: 5 });
+    const corpus = await tempDir();
+    const out = await tempDir();
+    try {
+      await writeTree(corpus.path, fixtureCorpus());
+      const args = ['build', corpus.path, '--index', join(out.path, 'index'), '--endpoint', emulator.url, ...COMMON];
+      expect((await spawnCli(args).done).code).toBe(0);
+      const path = join(corpus.path, 'guide/retries.md');
+      await writeFile(path, `${await readFile(path, 'utf8')}\n## Appendix\n\nA new closing paragraph about jitter.\n`);
+      const killed = await spawnCli(args, { GBI_FAILPOINT: 'rows-deleted' }).done;
+      expect(killed.signal).toBe('SIGKILL');
+      const rerun = await spawnCli(args).done;
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const summary = JSON.parse(rerun.stdout);
+      expect(summary.chunks.toEmbed).toBeLessThanOrEqual(2);
+      expect(summary.chunks.reused).toBeGreaterThan(0);
+      expect(emulator.stats.textsEmbeddedMoreThanOnce('batch')).toBe(0);
+    } finally {
+      await emulator.close();
+      await corpus.remove();
+      await out.remove();
+    }
+  });
 });
 
 describe('one writer at a time', () => {

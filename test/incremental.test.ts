@@ -44,6 +44,7 @@ describe('incremental builds', () => {
   afterAll(() => emulator.close());
   beforeEach(async () => {
     emulator.faults.reset();
+    emulator.stats.reset();
     corpus = await tempDir();
     out = await tempDir();
     index = join(out.path, 'index');
@@ -90,6 +91,22 @@ describe('incremental builds', () => {
     expect(after.some((row) => row.text.includes('after a power cut'))).toBe(true);
     expectVectorsMatchTexts(after, Number(DIMS));
     expect(first.chunks.stored - before.size + after.length).toBe(second.chunks.stored);
+  });
+
+  it('a paragraph edited and then restored costs nothing the second time', async () => {
+    await build();
+    const path = join(corpus.path, 'handbook.md');
+    const original = await readFile(path, 'utf8');
+    await writeFile(path, original.replace('Paragraph 4.2: the operator', 'Paragraph 4.2: during an audit, the operator'));
+    expect((await build()).chunks.toEmbed).toBeGreaterThan(0);
+    await writeFile(path, original);
+    const restored = await build();
+    expect(restored.chunks.toEmbed).toBe(0);
+    expect(restored.jobs).toBe(0);
+    expectVectorsMatchTexts(await readRows(index), Number(DIMS));
+    expect(emulator.stats.textsEmbeddedMoreThanOnce('batch')).toBe(0);
+    const optimized = parseJson<{ vectorsPruned: number }>(await runCli(['optimize', '--index', index, '--json']));
+    expect(optimized.vectorsPruned).toBeGreaterThan(0);
   });
 
   it("removes a deleted file's chunks, and a renamed file costs no new embeddings", async () => {

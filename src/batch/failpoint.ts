@@ -9,7 +9,8 @@ export type FailpointName =
   | 'job-created'
   | 'polling'
   | 'loading'
-  | 'loaded';
+  | 'loaded'
+  | 'rows-deleted';
 
 export function failpoint(name: FailpointName): void {
   if (process.env.GBI_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');

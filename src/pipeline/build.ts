@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BackendOptions } from '../backend.js';
-import { planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
+import { failpoint, planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
 import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
 import { readDocument, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
@@ -256,6 +256,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     await planJobs(ledger, 'embed', model, toEmbed.map((chunk) => embedRequest(chunk, dims)), session.limits);
     await store.deleteDocuments(deleted);
     await store.deleteChunksOf([...new Set([...changedPaths, ...orphans])]);
+    failpoint('rows-deleted');
     await store.upsertChunks(
       planned.filter((chunk) => vectors.has(chunk.key)).map((chunk) => ({ ...withoutTitle(chunk), vector: vectors.get(chunk.key)! })),
     );

@@ -164,6 +164,7 @@ export class IndexSession {
         }
         const rejected: Failure[] = [];
         const rows: ChunkRow[] = [];
+        const paid: { key: string; vector: Float32Array }[] = [];
         for (const result of results) {
           const values = result.value as number[];
           if (values.length !== dims) {
@@ -171,6 +172,7 @@ export class IndexSession {
             continue;
           }
           const vector = dims < NATIVE_NORMALIZED_DIMS ? normalized(values) : Float32Array.from(values);
+          paid.push({ key: result.key, vector });
           // Rows of a version that has since changed again are dropped: a newer plan owns that path.
           // A path not yet catalogued keeps its rows, so the vector is not lost; the next plan redoes them.
           for (const row of pending.take(result.key)) {
@@ -178,6 +180,8 @@ export class IndexSession {
             if (current === undefined || current === row.doc_hash) rows.push({ ...row, vector });
           }
         }
+        // What was paid for is kept before anything else happens to it.
+        await store.rememberVectors(paid);
         await store.upsertChunks(rows);
         return rejected;
       },

@@ -4,9 +4,11 @@ import {
   CHUNKS_TABLE,
   DOCUMENTS_TABLE,
   META_TABLE,
+  VECTORS_TABLE,
   chunksSchema,
   documentsSchema,
   metaSchema,
+  vectorsSchema,
   type ChunkRow,
   type DocumentRow,
 } from './schema.js';
@@ -47,6 +49,7 @@ export class IndexStore {
     private readonly connection: Connection,
     private chunksTable: Table | undefined,
     private documentsTable: Table | undefined,
+    private vectorsTable: Table | undefined,
   ) {}
 
   static async open(uri: string): Promise<IndexStore> {
@@ -54,7 +57,8 @@ export class IndexStore {
     const names = new Set(await connection.tableNames());
     const chunks = names.has(CHUNKS_TABLE) ? await connection.openTable(CHUNKS_TABLE) : undefined;
     const documents = names.has(DOCUMENTS_TABLE) ? await connection.openTable(DOCUMENTS_TABLE) : undefined;
-    return new IndexStore(uri, connection, chunks, documents);
+    const vectors = names.has(VECTORS_TABLE) ? await connection.openTable(VECTORS_TABLE) : undefined;
+    return new IndexStore(uri, connection, chunks, documents, vectors);
   }
 
   async readMeta(): Promise<IndexMeta | undefined> {
@@ -89,6 +93,7 @@ export class IndexStore {
     this.documentsTable ??= await this.connection.createEmptyTable(DOCUMENTS_TABLE, documentsSchema(), {
       existOk: true,
     });
+    this.vectorsTable ??= await this.connection.createEmptyTable(VECTORS_TABLE, vectorsSchema(dims), { existOk: true });
   }
 
   /** Drops every chunk and document: used when the fingerprint changes, on purpose. */
@@ -97,6 +102,7 @@ export class IndexStore {
     this.documentsTable = await this.connection.createEmptyTable(DOCUMENTS_TABLE, documentsSchema(), {
       mode: 'overwrite',
     });
+    this.vectorsTable = await this.connection.createEmptyTable(VECTORS_TABLE, vectorsSchema(dims), { mode: 'overwrite' });
   }
 
   get chunks(): Table {
@@ -125,17 +131,50 @@ export class IndexStore {
     return catalog;
   }
 
-  /** Stored vectors for those of `keys` that have one. */
+  /** Vectors already paid for, for those of `keys` that have one: kept vectors first, then chunk rows. */
   async vectorsFor(keys: Iterable<string>): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>();
-    if (!this.chunksTable) return found;
-    const pending = [...new Set(keys)];
-    for (let start = 0; start < pending.length; start += LOOKUP_BATCH) {
-      const slice = pending.slice(start, start + LOOKUP_BATCH);
-      const rows = await this.chunksTable.query().where(sqlIn('key', slice)).select(['key', 'vector']).toArray();
-      for (const row of rows) found.set(String(row.key), Float32Array.from(row.vector as Iterable<number>));
+    for (const table of [this.vectorsTable, this.chunksTable]) {
+      const missing = [...new Set(keys)].filter((key) => !found.has(key));
+      if (!table || missing.length === 0) continue;
+      for (let start = 0; start < missing.length; start += LOOKUP_BATCH) {
+        const slice = missing.slice(start, start + LOOKUP_BATCH);
+        const rows = await table.query().where(sqlIn('key', slice)).select(['key', 'vector']).toArray();
+        for (const row of rows) found.set(String(row.key), Float32Array.from(row.vector as Iterable<number>));
+      }
     }
     return found;
+  }
+
+  /**
+   * Keeps vectors by key before any chunk row holds them, so that no crash, rewrite or deletion of
+   * rows loses one: a key comes back (a restored paragraph, a renamed file) and is not paid again.
+   * Appended, not merged: a key stored twice after a crash is harmless, and `prune` drops copies.
+   */
+  async rememberVectors(entries: readonly { key: string; vector: Float32Array }[]): Promise<void> {
+    const table = this.vectorsTable;
+    if (!table) throw new Error(`the index at ${this.uri} has no vectors table; run gbi build first`);
+    for (let start = 0; start < entries.length; start += WRITE_BATCH_ROWS) {
+      await table.add(entries.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+    }
+  }
+
+  /** Drops vectors no chunk row uses any more: `gbi optimize` reclaims what old versions left. */
+  async pruneVectors(): Promise<number> {
+    if (!this.vectorsTable || !this.chunksTable) return 0;
+    const used = new Set<string>();
+    for await (const batch of this.chunksTable.query().select(['key'])) {
+      for (const key of batch.getChild('key')?.toArray() ?? []) used.add(String(key));
+    }
+    const unused = new Set<string>();
+    for await (const batch of this.vectorsTable.query().select(['key'])) {
+      for (const key of batch.getChild('key')?.toArray() ?? []) if (!used.has(String(key))) unused.add(String(key));
+    }
+    const keys = [...unused];
+    for (let start = 0; start < keys.length; start += LOOKUP_BATCH) {
+      await this.vectorsTable.delete(sqlIn('key', keys.slice(start, start + LOOKUP_BATCH)));
+    }
+    return keys.length;
   }
 
   /** Chunk counts per path as stored, to tell complete documents from ones still waiting for vectors. */
@@ -224,8 +263,8 @@ export class IndexStore {
    * Compacts, prunes old versions and folds new rows into the indexes; creates the full-text
    * index once there are rows, and the cosine IVF_PQ index once there are enough of them.
    */
-  async maintain(options: { pruneOlderThan?: Date } = {}): Promise<MaintenanceReport> {
-    const report: MaintenanceReport = { rows: 0, createdIndexes: [], fragmentsRemoved: 0, fragmentsAdded: 0, versionsPruned: 0, bytesPruned: 0 };
+  async maintain(options: { pruneOlderThan?: Date; pruneVectors?: boolean } = {}): Promise<MaintenanceReport> {
+    const report: MaintenanceReport = { rows: 0, createdIndexes: [], fragmentsRemoved: 0, fragmentsAdded: 0, versionsPruned: 0, bytesPruned: 0, vectorsPruned: 0 };
     if (!this.chunksTable) return report;
     const table = this.chunksTable;
     report.rows = await table.countRows();
@@ -254,7 +293,12 @@ export class IndexStore {
       report.createdIndexes.push('vector_idx');
     }
     const cleanupOlderThan = options.pruneOlderThan ?? new Date(Date.now() - 7 * 24 * 3600 * 1000);
-    for (const stats of [await table.optimize({ cleanupOlderThan }), await this.documentsTable?.optimize({ cleanupOlderThan })]) {
+    if (this.vectorsTable && (await this.vectorsTable.countRows()) > 0 && !(await this.vectorsTable.listIndices()).some((index) => index.name === 'key_idx')) {
+      await this.vectorsTable.createIndex('key', { config: lancedb.Index.btree() });
+    }
+    if (options.pruneVectors) report.vectorsPruned = await this.pruneVectors();
+    const optimized = [table, this.documentsTable, this.vectorsTable].filter((t): t is Table => t !== undefined);
+    for (const stats of await Promise.all(optimized.map((t) => t.optimize({ cleanupOlderThan })))) {
       if (!stats) continue;
       report.fragmentsRemoved += stats.compaction.fragmentsRemoved;
       report.fragmentsAdded += stats.compaction.fragmentsAdded;
@@ -267,6 +311,7 @@ export class IndexStore {
   close(): void {
     this.chunksTable?.close();
     this.documentsTable?.close();
+    this.vectorsTable?.close();
     this.connection.close();
   }
 }
@@ -278,6 +323,8 @@ export interface MaintenanceReport {
   fragmentsAdded: number;
   versionsPruned: number;
   bytesPruned: number;
+  /** Vectors no chunk uses any more, dropped by `gbi optimize`. */
+  vectorsPruned: number;
 }
 
 function vectorDims(schema: { fields: { name: string; type: unknown }[] }): number {

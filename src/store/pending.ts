@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { ChunkRow } from './schema.js';
@@ -17,13 +18,13 @@ export class PendingChunks {
 
   static async open(stateDir: string): Promise<PendingChunks> {
     const pending = new PendingChunks(join(stateDir, 'pending.jsonl'));
-    let text = '';
+    // Streamed, and added without the replacement check: the file was written from this map, so its ids are unique.
     try {
-      text = await readFile(pending.path, 'utf8');
+      const lines = createInterface({ input: createReadStream(pending.path), crlfDelay: Infinity });
+      for await (const line of lines) if (line.trim()) pending.insert(JSON.parse(line) as PendingChunk);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    for (const line of text.split('\n')) if (line.trim()) pending.add([JSON.parse(line) as PendingChunk]);
     return pending;
   }
 
@@ -41,11 +42,13 @@ export class PendingChunks {
   add(rows: readonly PendingChunk[]): void {
     const ids = new Set(rows.map((row) => row.id));
     if (this.byKey.size > 0) this.removeWhere((row) => ids.has(row.id));
-    for (const row of rows) {
-      const list = this.byKey.get(row.key);
-      if (list) list.push(row);
-      else this.byKey.set(row.key, [row]);
-    }
+    for (const row of rows) this.insert(row);
+  }
+
+  private insert(row: PendingChunk): void {
+    const list = this.byKey.get(row.key);
+    if (list) list.push(row);
+    else this.byKey.set(row.key, [row]);
   }
 
   /** Takes every pending row waiting for `key`. */

@@ -38,6 +38,15 @@ export interface DocumentRow {
 export const CHUNKS_TABLE = 'chunks';
 export const DOCUMENTS_TABLE = 'documents';
 export const META_TABLE = 'meta';
+/** Every vector paid for, by embedding key: what a changed, renamed or restored chunk reuses. */
+export const VECTORS_TABLE = 'vectors';
+
+export function vectorsSchema(dims: number): Schema {
+  return new Schema([
+    new Field('key', new Utf8(), false),
+    new Field('vector', new FixedSizeList(dims, new Field('item', new Float32(), true)), false),
+  ]);
+}
 
 // The id leads: LanceDB merges on it, and merges on a non-leading indexed column have misbehaved.
 export function chunksSchema(dims: number): Schema {

@@ -111,7 +111,8 @@ export function indexCommands(program: Command, io: CliIO, setExit: (code: ExitC
         writeLine(
           io.stdout,
           `optimized ${flags.index}: ${count(report.rows)} rows, ${report.fragmentsRemoved} fragments compacted into ${report.fragmentsAdded}, ` +
-            `${plural(report.versionsPruned, 'old version')} pruned (${count(Math.round(report.bytesPruned / 1024))} KiB)` +
+            `${plural(report.versionsPruned, 'old version')} pruned (${count(Math.round(report.bytesPruned / 1024))} KiB), ` +
+            `${plural(report.vectorsPruned, 'unused vector')} dropped` +
             (report.createdIndexes.length ? `, created ${report.createdIndexes.join(', ')}` : ''),
         );
     });
