@@ -12,6 +12,7 @@ import {
   type ChunkRow,
   type DocumentRow,
 } from './schema.js';
+import { toArrowTable } from './arrow-rows.js';
 import { sqlIn, sqlString } from './sql.js';
 
 /** What an index was built with; search refuses queries that do not match. */
@@ -154,8 +155,10 @@ export class IndexStore {
   async rememberVectors(entries: readonly { key: string; vector: Float32Array }[]): Promise<void> {
     const table = this.vectorsTable;
     if (!table) throw new Error(`the index at ${this.uri} has no vectors table; run gbi build first`);
+    if (entries.length === 0) return;
+    const schema = vectorsSchema(entries[0].vector.length);
     for (let start = 0; start < entries.length; start += WRITE_BATCH_ROWS) {
-      await table.add(entries.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+      await table.add(toArrowTable(schema, entries.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]));
     }
   }
 
@@ -191,12 +194,11 @@ export class IndexStore {
   }
 
   async upsertChunks(rows: ChunkRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const schema = chunksSchema(rows[0].vector.length);
     for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
-      await this.chunks
-        .mergeInsert('id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+      const batch = toArrowTable(schema, rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
+      await this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch);
     }
   }
 
