@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import type { GoogleGenAI } from '@google/genai';
 import { syncDirectory } from '../fs/atomic.js';
 import { kindOf, type RequestLine } from './kinds.js';
@@ -139,18 +137,30 @@ function* splitByLimits(lines: readonly Serialized[], maxCount: number, maxBytes
 async function writeRequestFile(path: string, lines: readonly Serialized[]): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   const temp = `${path}.tmp`;
-  const stream = createWriteStream(temp);
-  for (const line of lines) {
-    if (!stream.write(`${line.json}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  const handle = await open(temp, 'w');
+  try {
+    // About a megabyte a write: one write a line would be tens of thousands of calls.
+    let buffer: string[] = [];
+    let size = 0;
+    for (const line of lines) {
+      buffer.push(line.json);
+      size += line.bytes;
+      if (size >= WRITE_CHUNK_BYTES) {
+        await handle.write(`${buffer.join('\n')}\n`);
+        buffer = [];
+        size = 0;
+      }
+    }
+    if (buffer.length > 0) await handle.write(`${buffer.join('\n')}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
-  stream.end();
-  await finished(stream);
-  const handle = await open(temp, 'r+');
-  await handle.sync();
-  await handle.close();
   await rename(temp, path);
   await syncDirectory(join(path, '..'));
 }
+
+const WRITE_CHUNK_BYTES = 1 << 20;
 
 export function newJobId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

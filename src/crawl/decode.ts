@@ -62,7 +62,7 @@ function verdict(text: string, encoding: string): DecodeResult {
 }
 
 function textResult(text: string, encoding: string): DecodeResult {
-  return { kind: 'text', text: text.replace(/\r\n?/g, '\n'), encoding };
+  return { kind: 'text', text: text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text, encoding };
 }
 
 function binary(reason: string): DecodeResult {
@@ -235,8 +235,11 @@ function decodesCleanly(text: string): boolean {
 const BAD_CHARS = /[^\P{Cc}\t\n\v\f\r\u001b]|[\p{Cn}\p{Co}\uFFFD]/gu;
 const MAX_BAD_CHAR_RATIO = 0.05;
 
+/** Runs of characters that are never bad: removed first with a cheap class, so the costly Unicode check sees only the rest. */
+const PRINTABLE_ASCII_RUNS = /[\x20-\x7e\t\n\r]+/g;
+
 function isPlausibleText(text: string): boolean {
-  return count(text, BAD_CHARS) <= text.length * MAX_BAD_CHAR_RATIO;
+  return count(text.replace(PRINTABLE_ASCII_RUNS, ''), BAD_CHARS) <= text.length * MAX_BAD_CHAR_RATIO;
 }
 
 function count(text: string, pattern: RegExp): number {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { BackendOptions } from '../backend.js';
 import { failpoint, planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
 import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
-import { readDocument, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
+import { readDocuments, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
 import { estimateCost, type CostEstimate } from '../pricing.js';
 import { SUMMARY_CHUNK, localIndexPath, type DocumentRow, type IndexMeta, type PendingChunk } from '../store/index.js';
@@ -168,14 +168,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     emit({ type: 'phase', phase: 'plan' });
     emit({ type: 'reading', total: byStat.toRead.length });
     const documents: PlannedDocument[] = [];
-    for (const entry of byStat.toRead) {
-      const result = await readDocument(entry);
+    for await (const result of readDocuments(byStat.toRead)) {
       if (result.kind === 'skipped') {
         skipped.push(result.skipped);
-        emit({ type: 'crawled', path: entry.path, skipped: result.skipped.reason });
+        emit({ type: 'crawled', path: result.skipped.path, skipped: result.skipped.reason });
         continue;
       }
-      emit({ type: 'crawled', path: entry.path });
+      emit({ type: 'crawled', path: result.document.path });
       documents.push(planDocument(result.document, fingerprint, model, chunker));
     }
     // A file that became unreadable or binary leaves the index like a deleted one.
@@ -397,10 +396,10 @@ async function summaryRequestsFor(
   for (const doc of touched.filter((doc) => lacking(doc.path))) {
     sources.push({ path: doc.path, sha256: doc.sha256, title: doc.title, text: doc.source.text });
   }
-  for (const entry of unchanged.filter((entry) => lacking(entry.path))) {
-    const result = await readDocument(entry);
+  for await (const result of readDocuments(unchanged.filter((entry) => lacking(entry.path)))) {
     if (result.kind === 'document') {
-      sources.push({ path: entry.path, sha256: result.document.sha256, title: documentTitle(result.document) ?? '', text: result.document.text });
+      const { document } = result;
+      sources.push({ path: document.path, sha256: document.sha256, title: documentTitle(document) ?? '', text: document.text });
     }
   }
   const requests = new Map<string, PreparedRequest>();
