@@ -23,6 +23,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { createRandom } from '../src/emulator/hashing.js';
 import { hashEmbed, startEmulator, type EndpointName } from '../src/emulator/index.js';
 import { K8S, RESULTS_DIR, log, median, now, offlineEnv, requireSharedData, round, snapshotTree, tempDir } from './lib/common.js';
+import type { ChunkRow } from '../src/store/index.js';
 
 requireSharedData('npm run soak', [K8S]);
 
@@ -272,16 +273,7 @@ const cleanRun = await runBuild(0, undefined, { index: cleanIndex, endpoint: cle
 if (cleanRun.code !== 0) throw new Error(`the clean build failed (exit ${cleanRun.code}): ${cleanRun.stderrTail ?? ''}`);
 const cleanRepeated = cleanEmulator.stats.textsEmbeddedMoreThanOnce('batch');
 
-interface Row {
-  id: string;
-  key: string;
-  path: string;
-  chunk: number;
-  start_line: number;
-  end_line: number;
-  text: string;
-  vector: Float32Array;
-}
+type Row = Pick<ChunkRow, 'id' | 'key' | 'path' | 'chunk' | 'start_line' | 'end_line' | 'text'> & { vector: Float32Array };
 
 async function readIndex(uri: string): Promise<{ rows: Row[]; catalog: Map<string, string> }> {
   const db = await lancedb.connect(uri);
