@@ -125,6 +125,20 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const session = await IndexSession.open({ ...options, command: 'gbi build', write, onEvent: emit });
   try {
     const { store, ledger, pending, backend } = session;
+    const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
+    const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
+    const startWalk = async () => {
+      const walked = { entries: [] as FileEntry[], skipped: [] as SkippedFile[] };
+      for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
+        if (item.kind === 'file') walked.entries.push(item.entry);
+        else walked.skipped.push(item.skipped);
+      }
+      return walked;
+    };
+    // With no jobs to collect first, the folder is walked while the index is being read; after a
+    // collect (which may wait for hours) it is walked afresh.
+    let walking = write && ledger.jobs.length > 0 ? undefined : startWalk();
+    walking?.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
     const fingerprint = combinedFingerprint(fingerprintOf({ model, dims, taskType: DOCUMENT_TASK, chunker }), backend.embedder);
     const meta = await store.readMeta();
     if (write && meta && meta.fingerprint !== fingerprint) {
@@ -145,18 +159,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     }
 
     emit({ type: 'phase', phase: 'crawl' });
-    const entries: FileEntry[] = [];
-    const skipped: SkippedFile[] = [];
-    const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
-    const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
-    const walk = async () => {
-      for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
-        if (item.kind === 'file') entries.push(item.entry);
-        else skipped.push(item.skipped);
-      }
-    };
+    walking ??= startWalk();
     // The walk is file-system work and the counts are LanceDB's: neither waits for the other.
-    const [, storedCounts] = await Promise.all([walk(), store.storedChunkCounts()]);
+    const [{ entries, skipped }, storedCounts] = await Promise.all([walking, store.storedChunkCounts()]);
     const catalogEntries = new Map<string, CatalogEntry>(
       [...catalog.values()].map((doc) => [
         doc.path,
