@@ -5,7 +5,7 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator/index.js';
 import { offlineEnv, runCli } from './helpers/cli.js';
 import { fixtureCorpus, tempDir, writeTree } from './helpers/fixtures.js';
 
-const SECRET = 'AIzaTestOnly-not-a-real-key-0123456789';
+const SECRET = 'gbi-test-only-secret-0123456789abcdef';
 
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true, recursive: true });
