@@ -8,7 +8,6 @@ import { fuseRankings, type Ranker, type Ranks, type Scored } from './fusion.js'
 import { pathRegex } from './path-filter.js';
 import { bestSnippet, queryTerms, readableText, weighTerms } from './snippet.js';
 
-
 const ANN_PROBES = 32;
 const ANN_REFINE = 10;
 

@@ -13,7 +13,7 @@ import {
   type DocumentRow,
 } from './schema.js';
 import { toArrowTable } from './arrow-rows.js';
-import { sqlIn, sqlString } from './sql.js';
+import { sqlIn } from './sql.js';
 
 /** What an index was built with; search refuses queries that do not match. */
 export interface IndexMeta {
@@ -336,4 +336,3 @@ function vectorDims(schema: { fields: { name: string; type: unknown }[] }): numb
   return type.listSize;
 }
 
-export { sqlString };

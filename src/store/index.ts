@@ -3,4 +3,4 @@ export * from './location.js';
 export * from './lock.js';
 export * from './pending.js';
 export * from './schema.js';
-export { sqlIn } from './sql.js';
+export { sqlIn, sqlString } from './sql.js';
