@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { hashEmbed } from '../../src/emulator/index.js';
 import { IndexStore, type ChunkRow } from '../../src/store/index.js';
-import { headingQueries, rowTexts, sentenceQueries } from '../lib/search-data.js';
+import { headingQueries, rowTexts, sentenceQueries, syntheticRow } from '../lib/search-data.js';
 import { log, median, now, round, tempDir } from '../lib/common.js';
 
 const [out = '-', rowsText = '100000', onlyText] = process.argv.slice(2);
@@ -65,20 +65,7 @@ try {
   const store = await IndexStore.open(join(dir.path, 'index'));
   await store.prepare(DIMS);
   for (let start = 0; start < texts.length; start += 10_000) {
-    const batch: ChunkRow[] = texts.slice(start, start + 10_000).map((text, offset) => ({
-      id: `d${start + offset}#0`,
-      key: `k${start + offset}`,
-      path: `d${start + offset}.md`,
-      chunk: 0,
-      start_line: 1,
-      end_line: 1,
-      heading: '',
-      text,
-      tokens: 1,
-      model: 'm',
-      doc_hash: 'h',
-      vector: hashEmbed(text, DIMS),
-    }));
+    const batch: ChunkRow[] = texts.slice(start, start + 10_000).map((text, offset) => syntheticRow(start + offset, text, DIMS));
     await store.chunks.add(batch as unknown as Record<string, unknown>[]);
   }
   const table = store.chunks;

@@ -7,29 +7,15 @@
  */
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { hashEmbed } from '../../src/emulator/index.js';
 import { IndexStore, type ChunkRow } from '../../src/store/index.js';
-import { rowTexts } from '../lib/search-data.js';
+import { rowTexts, syntheticRow } from '../lib/search-data.js';
 import { log, now, round, tempDir } from '../lib/common.js';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const DIMS = 768;
 const texts = await rowTexts(rows + 1_000);
 const rowsOf = (from: number, to: number): ChunkRow[] =>
-  texts.slice(from, to).map((text, offset) => ({
-    id: `d${from + offset}#0`,
-    key: `k${from + offset}`,
-    path: `d${from + offset}.md`,
-    chunk: 0,
-    start_line: 1,
-    end_line: 1,
-    heading: '',
-    text,
-    tokens: 1,
-    model: 'm',
-    doc_hash: 'h',
-    vector: hashEmbed(text, DIMS),
-  }));
+  texts.slice(from, to).map((text, offset) => syntheticRow(from + offset, text, DIMS));
 
 const configs: [string, lancedb.Index][] = [
   ['product IVF_PQ', lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)), numSubVectors: DIMS / 16, maxIterations: 10, sampleRate: 64 })],

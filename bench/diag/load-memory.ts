@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Float32, Int32, Table as ArrowTable, Utf8, makeData, makeVector, vectorFromArray, FixedSizeList, Field, RecordBatch, Struct } from 'apache-arrow';
-import { hashEmbed } from '../../src/emulator/index.js';
+import { syntheticRow } from '../lib/search-data.js';
 import { CHUNKS_TABLE, IndexStore, chunksSchema, type ChunkRow } from '../../src/store/index.js';
 
 /** Rows as one Arrow batch, the vectors in one contiguous Float32Array (no per-value JS conversion). */
@@ -63,7 +63,7 @@ for (let start = 0; start < rows; start += batch) {
   const slice: ChunkRow[] = [];
   for (let i = start; i < Math.min(rows, start + batch); i++) {
     const text = texts[i % texts.length]!;
-    slice.push({ id: `d${i}.md#0`, key: `k${i}`, path: `d${i}.md`, chunk: 0, start_line: 1, end_line: 1, heading: '', text, tokens: 1, model: 'm', doc_hash: 'h', vector: hashEmbed(text, dims) });
+    slice.push(syntheticRow(i, text, dims));
   }
   const callStarted = now();
   if (mode === 'add') await table.add(slice as unknown as Record<string, unknown>[]);

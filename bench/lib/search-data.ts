@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import { K8S } from './common.js';
 import { corpusTexts } from './load-setup.js';
+import { hashEmbed } from '../../src/emulator/index.js';
+import type { ChunkRow } from '../../src/store/index.js';
 
 /** Distinct texts at three slice sizes, so rows look like chunks of several granularities. */
 export async function rowTexts(count: number): Promise<string[]> {
@@ -20,6 +22,24 @@ export async function rowTexts(count: number): Promise<string[]> {
   }
   for (let i = 0; texts.length < count; i++) texts.push(`${texts[i]}\n\n(variant ${i})`);
   return texts;
+}
+
+/** Row `index` as a one-chunk document holding `text` with its offline vector: rows for index and load experiments. */
+export function syntheticRow(index: number, text: string, dims: number): ChunkRow {
+  return {
+    id: `d${index}#0`,
+    key: `k${index}`,
+    path: `d${index}.md`,
+    chunk: 0,
+    start_line: 1,
+    end_line: 1,
+    heading: '',
+    text,
+    tokens: 1,
+    model: 'm',
+    doc_hash: 'h',
+    vector: hashEmbed(text, dims),
+  };
 }
 
 /** Short natural queries: Markdown headings of three to eight words, deterministic picks. */

@@ -34,7 +34,7 @@ export class ProgressView {
         this.note(`rebuilding from scratch: ${event.reason}`);
         return;
       case 'reading':
-        this.start('reading   ', event.total);
+        this.start('reading', event.total);
         return;
       case 'crawled':
         this.bar?.increment();
@@ -89,7 +89,7 @@ export class ProgressView {
     this.stop();
     this.bar = new cliProgress.SingleBar(
       {
-        format: `${label} {bar} {value}/{total} {detail}`,
+        format: `${label.padEnd(10)} {bar} {value}/{total} {detail}`,
         stream: this.io.stderr as NodeJS.WriteStream,
         hideCursor: true,
         clearOnComplete: true,

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { openBackend, type BackendOptions } from '../backend.js';
+import type { BackendOptions } from '../backend.js';
+import { openIndexBackend } from './session.js';
 import { batchStateOf, Ledger, type BatchState } from '../batch/index.js';
 import { stateDirOf } from '../store/index.js';
 
@@ -15,10 +15,9 @@ export interface ServiceJob {
 
 /** The batch jobs the service knows, newest first, marked where this index's ledger tracks them. */
 export async function listJobs(options: { index: string; backend?: BackendOptions; limit?: number }): Promise<ServiceJob[]> {
-  const stateDir = stateDirOf(options.index);
-  const ledger = await Ledger.open(stateDir);
+  const ledger = await Ledger.open(stateDirOf(options.index));
   const tracked = new Map(ledger.jobs.filter((job) => job.name).map((job) => [job.name!, job.id]));
-  const backend = await openBackend({ emulatorStateDir: join(stateDir, 'emulator'), ...options.backend });
+  const backend = await openIndexBackend(options.index, options.backend);
   try {
     const jobs: ServiceJob[] = [];
     const pager = await backend.ai.batches.list({ config: { pageSize: 50 } });
@@ -42,7 +41,7 @@ export async function listJobs(options: { index: string; backend?: BackendOption
 /** Cancels or deletes a job by its `batches/…` name; a ledger job loads as cancelled at the next collect. */
 export async function changeJob(action: 'cancel' | 'delete', options: { index: string; name: string; backend?: BackendOptions }): Promise<void> {
   const name = options.name.startsWith('batches/') ? options.name : `batches/${options.name}`;
-  const backend = await openBackend({ emulatorStateDir: join(stateDirOf(options.index), 'emulator'), ...options.backend });
+  const backend = await openIndexBackend(options.index, options.backend);
   try {
     if (action === 'cancel') await backend.ai.batches.cancel({ name });
     else await backend.ai.batches.delete({ name });

@@ -83,7 +83,7 @@ export class IndexSession {
     let store: IndexStore | undefined;
     try {
       store = await IndexStore.open(options.index);
-      const backend = await openBackend({ emulatorStateDir: join(stateDir, 'emulator'), ...options.backend });
+      const backend = await openIndexBackend(options.index, options.backend);
       emit({ type: 'backend', label: backend.label });
       return new IndexSession(
         stateDir,
@@ -208,6 +208,11 @@ export class IndexSession {
  */
 export function loadBatchRows(dims: number): number {
   return Math.max(200, Math.min(2_000, Math.round(1_500_000 / dims)));
+}
+
+/** The backend for an index: the in-process emulator keeps its state in the index's own state folder. */
+export function openIndexBackend(index: string, options: BackendOptions = {}): Promise<Backend> {
+  return openBackend({ emulatorStateDir: join(stateDirOf(index), 'emulator'), ...options });
 }
 
 export function emptyReport(): RunReport {

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { openBackend, type BackendOptions } from '../backend.js';
+import type { BackendOptions } from '../backend.js';
 import { fetchJobStatus, Ledger, type BatchState, type BatchStats, type JobKind, type LedgerStep } from '../batch/index.js';
-import { IndexStore, PendingChunks, stateDirOf, type IndexMeta, type LockHolder } from '../store/index.js';
+import { IndexStore, PendingChunks, readLockHolder, stateDirOf, type IndexMeta, type LockHolder } from '../store/index.js';
+import { openIndexBackend } from './session.js';
 
 export interface JobView {
   id: string;
@@ -63,11 +62,11 @@ export async function status(options: { index: string; backend?: BackendOptions;
         error: job.error,
         createdAt: job.createdAt,
       })),
-      lock: await readLock(stateDir),
+      lock: await readLockHolder(stateDir),
     };
     const submitted = report.jobs.filter((job) => job.name);
     if (submitted.length > 0 && options.live !== false) {
-      const backend = await openBackend({ emulatorStateDir: join(stateDir, 'emulator'), ...options.backend });
+      const backend = await openIndexBackend(options.index, options.backend);
       try {
         for (const job of submitted) {
           const live = await fetchJobStatus(backend.access, job.name!);
@@ -82,13 +81,5 @@ export async function status(options: { index: string; backend?: BackendOptions;
     return report;
   } finally {
     store.close();
-  }
-}
-
-async function readLock(stateDir: string): Promise<LockHolder | undefined> {
-  try {
-    return JSON.parse(await readFile(join(stateDir, 'lock'), 'utf8')) as LockHolder;
-  } catch {
-    return undefined;
   }
 }

@@ -82,6 +82,7 @@ interface ChunkFields {
 /** An index opened for searching. The query is embedded by the same backend rules as build. */
 export class SearchIndex {
   private backend: Backend | undefined;
+  private fullTextIndex: Promise<boolean> | undefined;
 
   private constructor(
     readonly uri: string,
@@ -135,8 +136,10 @@ export class SearchIndex {
     await this.backend?.close();
   }
 
-  private async hasFullTextIndex(): Promise<boolean> {
-    return (await this.store.chunks.listIndices()).some((index) => index.name === FULL_TEXT_INDEX);
+  /** Asked once per open index: the CLI picks the default mode and search checks it, per query. */
+  private hasFullTextIndex(): Promise<boolean> {
+    this.fullTextIndex ??= this.store.chunks.listIndices().then((indices) => indices.some((index) => index.name === FULL_TEXT_INDEX));
+    return this.fullTextIndex;
   }
 
   private checkCompatible(options: SearchOptions): void {

@@ -80,6 +80,11 @@ async function olderThan(path: string, ms: number): Promise<boolean> {
   }
 }
 
+/** Who holds the index lock, if anyone (as far as its file says). */
+export function readLockHolder(stateDir: string): Promise<LockHolder | undefined> {
+  return readHolder(join(stateDir, 'lock'));
+}
+
 async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
