@@ -130,6 +130,24 @@ describe('batches.createEmbeddings', () => {
     expect(raw.response?.responsesFile).toBe(`files/batch-${batchId}`);
   });
 
+  it('embeds a big file job (on worker threads) with the same vectors and errors as a small one', async () => {
+    const count = 1_500;
+    const text = (i: number) => `passage ${i}: the ${i % 2 ? 'kubelet' : 'scheduler'} reads ${i % 13} configs, naïve café ${i % 5}`;
+    const lines = Array.from({ length: count }, (_, i) => embedLine(`k${i}`, text(i), 32, i % 3 === 0));
+    lines[700] = '{"key": "broken", "request": ';
+    const fileName = await uploadJsonl('big-embed-input.jsonl', lines);
+    const created = await ai.batches.createEmbeddings({ model: EMBEDDING_MODEL, src: { fileName } });
+    const job = await waitForTerminal(ai, created.name as string);
+    expect(job.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+    const byKey = new Map((await downloadLines(job.dest?.fileName as string)).map((line) => [line.key, line]));
+    expect(byKey.size).toBe(count);
+    expect(byKey.get('broken')?.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    for (let i = 0; i < count; i++) {
+      if (i === 700) continue;
+      expect(byKey.get(`k${i}`)?.response?.embedding?.values.map(Math.fround), `k${i}`).toEqual(Array.from(hashEmbed(text(i), 32)));
+    }
+  });
+
   it('turns a malformed JSONL line into an error line that keeps its key', async () => {
     const fileName = await uploadJsonl('malformed.jsonl', [
       embedLine('good', 'a fine request', 8),

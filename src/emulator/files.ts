@@ -132,10 +132,10 @@ export class FileService {
     await rm(this.store.uploadBytesPath(session.id), { force: true });
   }
 
-  /** Registers a batch output file whose bytes are at `bytesPath` (moved into the store). */
-  async addGenerated(fileId: string, bytesPath: string, displayName: string): Promise<FileRecord> {
+  /** Registers a batch output file whose bytes are at `bytesPath` (moved into the store), given their sha256 (hex). */
+  async addGenerated(fileId: string, bytesPath: string, displayName: string, sha256Hex: string): Promise<FileRecord> {
     await rename(bytesPath, this.store.fileBytesPath(fileId));
-    return this.addRecord(fileId, 'GENERATED', 'application/jsonl', displayName);
+    return this.addRecord(fileId, 'GENERATED', 'application/jsonl', displayName, sha256Hex);
   }
 
   get(name: string): FileRecord {
@@ -179,9 +179,15 @@ export class FileService {
     return id;
   }
 
-  private async addRecord(id: string, source: FileSource, mimeType: string, displayName: string | undefined): Promise<FileRecord> {
+  private async addRecord(
+    id: string,
+    source: FileSource,
+    mimeType: string,
+    displayName: string | undefined,
+    knownSha256Hex?: string,
+  ): Promise<FileRecord> {
     const path = this.store.fileBytesPath(id);
-    const [{ size }, sha256Hash] = await Promise.all([stat(path), sha256Of(path)]);
+    const [{ size }, sha256Hex] = await Promise.all([stat(path), knownSha256Hex ?? sha256HexOf(path)]);
     const now = new Date();
     const record: FileRecord = {
       id,
@@ -190,7 +196,8 @@ export class FileService {
       createTime: now.toISOString(),
       updateTime: now.toISOString(),
       expirationTime: new Date(now.getTime() + FILE_LIFETIME_MS).toISOString(),
-      sha256Hash,
+      // The real API reports sha256Hash as base64 of the hex digest.
+      sha256Hash: Buffer.from(sha256Hex).toString('base64'),
       source,
       sequence: this.store.nextSequence(),
       ...(displayName === undefined ? {} : { displayName }),
@@ -201,9 +208,8 @@ export class FileService {
   }
 }
 
-/** The real API reports sha256Hash as base64 of the hex digest. */
-async function sha256Of(path: string): Promise<string> {
+async function sha256HexOf(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return Buffer.from(hash.digest('hex')).toString('base64');
+  return hash.digest('hex');
 }

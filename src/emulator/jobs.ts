@@ -1,24 +1,35 @@
 /**
  * Runs batch jobs asynchronously: PENDING (counting requests, one latency period) → RUNNING
- * (streaming the input line by line into a result sink, at least one latency period, and
+ * (streaming the input block by block into a result sink, at least one latency period, and
  * as long as jobs are held) → SUCCEEDED, or a forced FAILED / EXPIRED.
+ *
+ * Big embed jobs with file input are prepared in worker threads (EmbedWorkerPool), a block of
+ * lines at a time; the fault rolls, stats and the result file stay here, in line order.
  *
  * Whoever aborts a job (cancel, delete, close) owns its state; the runner then just stops.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:timers/promises';
+import { type PreparedEmbedBlock, prepareEmbedBlock } from './embed-blocks.js';
+import { EmbedWorkerPool } from './embed-pool.js';
 import { createRandom, seededUnit } from './hashing.js';
 import type { Faults } from './faults.js';
 import type { FileService } from './files.js';
+import { blockLines, countRequestLines, isBlankLine, type LineBlock, readLineBlocks } from './input-lines.js';
 import { InlineResponsesSink, type ResultSink, ShuffledJsonlSink } from './result-sinks.js';
-import { type ItemContext, parseInputLine, runItem } from './results.js';
+import { type ItemContext, parseInputLine, runItem, settleBatchEmbedding } from './results.js';
 import { type BatchRecord, type BatchState, type OperationError, type StateStore, TERMINAL_STATES } from './state.js';
 import type { StatsRecorder } from './stats.js';
 
 /** Processing yields to the event loop this often so that polls are answered during big jobs. */
 const YIELD_EVERY_MS = 10;
-const BLANK_LINE = /^[ \t\r]*$/;
+/** Input is read, and handed to workers, in blocks of whole lines of about this size. */
+const BLOCK_BYTES = 64 * 1024;
+/** Smaller embed jobs are prepared in this thread: starting workers would cost more than they save. */
+const WORKER_MIN_REQUESTS = 1000;
+const MAX_EMBED_WORKERS = 2;
+/** Blocks handed to each worker ahead, so that none waits for the next. */
+const BLOCKS_AHEAD_PER_WORKER = 2;
 /** google.rpc.Code values used in operation errors. */
 const RPC_INTERNAL = 13;
 const RPC_DEADLINE_EXCEEDED = 4;
@@ -42,26 +53,10 @@ export function setBatchState(record: BatchRecord, state: BatchState, store: Sta
   store.save();
 }
 
-/** Counts the non-blank lines of a JSONL file without holding it in memory. */
-async function countRequestLines(path: string): Promise<number> {
-  let count = 0;
-  let lineHasContent = false;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte === 0x0a) {
-        if (lineHasContent) count++;
-        lineHasContent = false;
-      } else if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
-        lineHasContent = true;
-      }
-    }
-  }
-  return lineHasContent ? count + 1 : count;
-}
-
 export class JobRunner {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Started on the first big embed job; none on a single core. */
+  private embedWorkers: EmbedWorkerPool | undefined;
 
   constructor(private readonly deps: JobDependencies) {}
 
@@ -82,6 +77,7 @@ export class JobRunner {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
+    await this.embedWorkers?.close();
   }
 
   private inputPath(record: BatchRecord): string {
@@ -107,6 +103,8 @@ export class JobRunner {
           record.requestCount = await countRequestLines(this.inputPath(record));
           this.deps.store.save();
         }
+        // Workers boot while the job is pending.
+        this.workersFor(record)?.start();
         await delay(this.latency(), undefined, { signal });
         this.transition(record, 'BATCH_STATE_RUNNING');
       }
@@ -149,19 +147,21 @@ export class JobRunner {
 
   private async produceResults(record: BatchRecord, runningSince: number, signal: AbortSignal): Promise<void> {
     const { store, files } = this.deps;
-    const isInline = record.inputFileName === undefined;
-    const inlineSink = isInline ? new InlineResponsesSink(store.inlineOutputPath(record.id)) : undefined;
     const shuffleSeed = Math.floor(seededUnit(this.deps.seed, 'shuffle', record.id) * 0x1_0000_0000);
-    const sink: ResultSink = inlineSink ?? new ShuffledJsonlSink(store.partialOutputPath(record.id), createRandom(shuffleSeed));
+    const sink =
+      record.inputFileName === undefined
+        ? new InlineResponsesSink(store.inlineOutputPath(record.id))
+        : new ShuffledJsonlSink(store.partialOutputPath(record.id), createRandom(shuffleSeed));
     try {
-      await this.processInput(record, sink, signal);
+      if (sink instanceof ShuffledJsonlSink && record.kind === 'embed') await this.embedBlocks(record, sink, signal);
+      else await this.processLines(record, sink, signal);
       await this.waitOutRunning(runningSince, signal);
       await sink.finish();
       signal.throwIfAborted();
-      if (inlineSink) {
-        store.rememberInlineResponses(record.id, inlineSink.responses);
+      if (sink instanceof InlineResponsesSink) {
+        store.rememberInlineResponses(record.id, sink.responses);
       } else {
-        const output = await files.addGenerated(`batch-${record.id}`, store.partialOutputPath(record.id), `batch-${record.id}`);
+        const output = await files.addGenerated(`batch-${record.id}`, store.partialOutputPath(record.id), `batch-${record.id}`, sink.sha256Hex());
         if (signal.aborted) {
           await files.delete(output.id);
           return;
@@ -175,26 +175,95 @@ export class JobRunner {
     }
   }
 
-  private async processInput(record: BatchRecord, sink: ResultSink, signal: AbortSignal): Promise<void> {
+  private itemContext(record: BatchRecord): ItemContext {
     const { faults, stats } = this.deps;
-    const context: ItemContext = { kind: record.kind, model: record.model, faults, stats };
-    const lines = createInterface({ input: createReadStream(this.inputPath(record)), crlfDelay: Infinity });
-    let lineNumber = 0;
-    let lastYield = performance.now();
-    for await (const line of lines) {
-      lineNumber++;
-      if (BLANK_LINE.test(line)) continue;
-      const item = parseInputLine(line, lineNumber);
-      const outcome = runItem(item, context);
-      if (outcome.error) record.failedCount++;
-      else record.successfulCount++;
-      await sink.add(item, outcome);
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        signal.throwIfAborted();
-        lastYield = performance.now();
+    return { kind: record.kind, model: record.model, faults, stats };
+  }
+
+  /** Any job, line by line in this thread. */
+  private async processLines(record: BatchRecord, sink: ResultSink, signal: AbortSignal): Promise<void> {
+    const context = this.itemContext(record);
+    const pause = new BusyPause(signal);
+    for await (const block of readLineBlocks(this.inputPath(record), BLOCK_BYTES)) {
+      const lines = blockLines(block.bytes);
+      for (let index = 0; index < lines.length; index++) {
+        const line = lines[index];
+        if (isBlankLine(line)) continue;
+        const item = parseInputLine(line, block.firstLineNumber + index);
+        const outcome = runItem(item, context);
+        if (outcome.error) record.failedCount++;
+        else record.successfulCount++;
+        await sink.add(item, outcome);
+        await pause.whenDue();
       }
     }
     signal.throwIfAborted();
+  }
+
+  /**
+   * An embed job with a result file, a block of lines at a time: prepared in workers when the job
+   * is big (a few blocks ahead), then settled here in line order.
+   */
+  private async embedBlocks(record: BatchRecord, sink: ShuffledJsonlSink, signal: AbortSignal): Promise<void> {
+    const context = this.itemContext(record);
+    const workers = this.workersFor(record);
+    const prepare = workers ? (block: LineBlock) => workers.prepare(block) : async (block: LineBlock) => prepareEmbedBlock(block);
+    const maxAhead = workers ? workers.size * BLOCKS_AHEAD_PER_WORKER : 1;
+    const ahead: Array<Promise<PreparedEmbedBlock>> = [];
+    const pause = new BusyPause(signal);
+    const settleOldest = async (): Promise<void> => {
+      const block = await (ahead.shift() as Promise<PreparedEmbedBlock>);
+      signal.throwIfAborted();
+      let lineStart = 0;
+      for (const item of block.items) {
+        if ('error' in item) {
+          record.failedCount++;
+          await sink.add(item, { error: item.error });
+          continue;
+        }
+        const injected = settleBatchEmbedding(item.key, item.digest, context);
+        if (injected) {
+          record.failedCount++;
+          await sink.add(item, { error: injected });
+        } else {
+          record.successfulCount++;
+          await sink.addLine(block.lines.subarray(lineStart, item.lineEnd));
+        }
+        lineStart = item.lineEnd;
+      }
+      await pause.whenDue();
+    };
+    for await (const block of readLineBlocks(this.inputPath(record), BLOCK_BYTES)) {
+      const prepared = prepare(block);
+      // Handled from the start: after an abort or a failure, blocks still ahead are not waited for.
+      prepared.catch(() => undefined);
+      ahead.push(prepared);
+      if (ahead.length >= maxAhead) await settleOldest();
+    }
+    while (ahead.length > 0) await settleOldest();
+    signal.throwIfAborted();
+  }
+
+  /** The worker pool for a big embed job with file input; none for other jobs or on a single core. */
+  private workersFor(record: BatchRecord): EmbedWorkerPool | undefined {
+    const big = record.kind === 'embed' && record.inputFileName !== undefined && (record.requestCount ?? 0) >= WORKER_MIN_REQUESTS;
+    const size = Math.min(MAX_EMBED_WORKERS, availableParallelism());
+    if (!big || record.forcedOutcome !== undefined || size < 2) return undefined;
+    this.embedWorkers ??= new EmbedWorkerPool(size);
+    return this.embedWorkers;
+  }
+}
+
+/** Yields to the event loop once the job has kept this thread busy for YIELD_EVERY_MS; stops there if aborted. */
+class BusyPause {
+  private busySince = performance.now();
+
+  constructor(private readonly signal: AbortSignal) {}
+
+  async whenDue(): Promise<void> {
+    if (performance.now() - this.busySince <= YIELD_EVERY_MS) return;
+    await yieldToEventLoop();
+    this.signal.throwIfAborted();
+    this.busySince = performance.now();
   }
 }

@@ -1,9 +1,11 @@
 /** Where a job's results go: a shuffled JSONL result file, or the inline responses list. */
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { shuffleInPlace } from './hashing.js';
-import { type InputItem, type ItemOutcome, resultLine } from './results.js';
+import { JsonBytes } from './json-bytes.js';
+import { type InputItem, type ItemOutcome, writeResultLine } from './results.js';
 import type { InlineResponse } from './state.js';
 
 export interface ResultSink {
@@ -21,10 +23,17 @@ export interface ResultSink {
 const SHUFFLE_WINDOW_LINES = 4096;
 const SHUFFLE_WINDOW_BYTES = 16 * 1024 * 1024;
 
-/** Result lines `{"key":…,"response":…}` / `{"key":…,"error":…}` in shuffled order. */
+const LINE_BREAK = new Uint8Array([0x0a]);
+
+/**
+ * Result lines `{"key":…,"response":…}` / `{"key":…,"error":…}` in shuffled order, as UTF-8 bytes
+ * (workers hand over encoded lines). The file's sha256 is computed on the way out.
+ */
 export class ShuffledJsonlSink implements ResultSink {
   private readonly stream: WriteStream;
-  private window: string[] = [];
+  private readonly hash = createHash('sha256');
+  private digest: string | undefined;
+  private window: Uint8Array[] = [];
   private windowBytes = 0;
   private streamError: Error | undefined;
 
@@ -39,7 +48,13 @@ export class ShuffledJsonlSink implements ResultSink {
   }
 
   async add(item: InputItem, outcome: ItemOutcome): Promise<void> {
-    const line = resultLine(item.key, outcome);
+    const line = new JsonBytes();
+    writeResultLine(line, item.key, outcome);
+    await this.addLine(line.bytes());
+  }
+
+  /** A result line already encoded (without its line break). */
+  async addLine(line: Uint8Array): Promise<void> {
     this.window.push(line);
     this.windowBytes += line.length;
     if (this.window.length >= SHUFFLE_WINDOW_LINES || this.windowBytes >= SHUFFLE_WINDOW_BYTES) await this.flushWindow();
@@ -50,6 +65,13 @@ export class ShuffledJsonlSink implements ResultSink {
     this.stream.end();
     await once(this.stream, 'finish');
     this.throwIfFailed();
+    this.digest = this.hash.digest('hex');
+  }
+
+  /** The file's sha256 (hex), once finished. */
+  sha256Hex(): string {
+    if (this.digest === undefined) throw new Error('the result file is not finished');
+    return this.digest;
   }
 
   async discard(): Promise<void> {
@@ -62,10 +84,20 @@ export class ShuffledJsonlSink implements ResultSink {
     this.throwIfFailed();
     if (this.window.length === 0) return;
     shuffleInPlace(this.window, this.random);
-    const text = `${this.window.join('\n')}\n`;
+    const lines = this.window;
     this.window = [];
     this.windowBytes = 0;
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
+    // Written as they are (one writev), not copied into one big buffer first.
+    let belowHighWaterMark = true;
+    this.stream.cork();
+    for (const line of lines) {
+      this.hash.update(line);
+      this.hash.update(LINE_BREAK);
+      this.stream.write(line);
+      belowHighWaterMark = this.stream.write(LINE_BREAK);
+    }
+    this.stream.uncork();
+    if (!belowHighWaterMark) await once(this.stream, 'drain');
   }
 
   private throwIfFailed(): void {

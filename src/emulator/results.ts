@@ -2,12 +2,12 @@
 import { hashEmbed } from './embedder.js';
 import { ApiFailure, type GoogleErrorObject } from './errors.js';
 import type { Faults } from './faults.js';
+import { JsonBytes } from './json-bytes.js';
 import { camelizeKeys, isPlainObject } from './proto-json.js';
 import { readEmbedRequest, readGenerateRequest } from './requests.js';
 import { type EmbeddingSource, type StatsRecorder, textDigest } from './stats.js';
 import { answer, breakJson, type GenerateContentResponse, isJsonMode, toGenerateContentResponse } from './summarizer.js';
 import { estimateTokenCount } from './tokens.js';
-import { vectorJsonText } from './vector-json.js';
 
 export type BatchKind = 'embed' | 'generate';
 
@@ -35,7 +35,7 @@ export interface InputItem {
 }
 
 /**
- * A successful embedding. Result files are written from its JSON text directly (the hot path);
+ * A successful embedding. Result files are written from its JSON bytes directly (the hot path);
  * JSON.stringify (inline and interactive answers) goes through toJSON.
  */
 export class EmbeddingResponse {
@@ -44,27 +44,62 @@ export class EmbeddingResponse {
     readonly tokenCount: number,
   ) {}
 
-  toJsonText(): string {
-    return `{"embedding":{"values":${vectorJsonText(this.values)}},"tokenCount":"${this.tokenCount}"}`;
+  writeJson(out: JsonBytes): void {
+    out.text('{"embedding":{"values":');
+    out.vector(this.values);
+    out.text(`},"tokenCount":"${this.tokenCount}"}`);
   }
 
   toJSON(): EmbedContentResponse {
-    return JSON.parse(this.toJsonText()) as EmbedContentResponse;
+    const out = new JsonBytes();
+    this.writeJson(out);
+    return JSON.parse(out.toString()) as EmbedContentResponse;
   }
 }
 
-export function embedText(text: string, dims: number, stats: StatsRecorder, source: EmbeddingSource, digest = textDigest(text)): EmbeddingResponse {
-  const values = hashEmbed(text, dims);
-  stats.recordEmbedding(digest, source);
-  return new EmbeddingResponse(values, estimateTokenCount(text));
+function embeddingResponse(text: string, dims: number): EmbeddingResponse {
+  return new EmbeddingResponse(hashEmbed(text, dims), estimateTokenCount(text));
 }
 
-/** One line of a result file: `{"key":…,"response":…}` or `{"key":…,"error":…}`. */
-export function resultLine(key: string | undefined, outcome: ItemOutcome): string {
-  const keyField = key === undefined ? '' : `"key":${JSON.stringify(key)},`;
-  if (outcome.error) return `{${keyField}"error":${JSON.stringify(outcome.error)}}`;
-  const response = outcome.response instanceof EmbeddingResponse ? outcome.response.toJsonText() : JSON.stringify(outcome.response);
-  return `{${keyField}"response":${response}}`;
+export function embedText(text: string, dims: number, stats: StatsRecorder, source: EmbeddingSource): EmbeddingResponse {
+  const response = embeddingResponse(text, dims);
+  stats.recordEmbedding(textDigest(text), source);
+  return response;
+}
+
+/** A batch embed request's work, free of side effects (a worker can do it): its text's digest and its response. */
+export function prepareEmbedding(request: unknown): { digest: string; response: EmbeddingResponse } {
+  const { text, dims } = readEmbedRequest(camelizeKeys(request));
+  return { digest: textDigest(text), response: embeddingResponse(text, dims) };
+}
+
+/**
+ * What is left of a batch embedding once prepared: the fault roll (keyed by the item's key or,
+ * without one, its text) and the stats. Returns the injected error, if any.
+ */
+export function settleBatchEmbedding(key: string | undefined, digest: string, { faults, stats }: ItemContext): GoogleErrorObject | undefined {
+  if (faults.requestFails(key ?? digest)) return injectedItemError();
+  stats.recordEmbedding(digest, 'batch');
+  return undefined;
+}
+
+/** Writes one line of a result file, without its line break: `{"key":…,"response":…}` or `{"key":…,"error":…}`. */
+export function writeResultLine(out: JsonBytes, key: string | undefined, outcome: ItemOutcome): void {
+  out.text(key === undefined ? '{' : `{"key":${JSON.stringify(key)},`);
+  if (outcome.error) {
+    out.text(`"error":${JSON.stringify(outcome.error)}}`);
+    return;
+  }
+  out.text('"response":');
+  if (outcome.response instanceof EmbeddingResponse) outcome.response.writeJson(out);
+  else out.text(JSON.stringify(outcome.response));
+  out.text('}');
+}
+
+/** The per-request error of an ApiFailure; anything else is a bug and propagates. */
+export function itemErrorOf(error: unknown): GoogleErrorObject {
+  if (error instanceof ApiFailure) return error.toErrorObject();
+  throw error;
 }
 
 /** Interactive and batch generateContent share this, including the invalid-JSON fault. */
@@ -103,16 +138,14 @@ export function runItem(item: InputItem, context: ItemContext): ItemOutcome {
   try {
     return context.kind === 'embed' ? runEmbedItem(item, context) : runGenerateItem(item, context);
   } catch (error) {
-    if (error instanceof ApiFailure) return { error: error.toErrorObject() };
-    throw error;
+    return { error: itemErrorOf(error) };
   }
 }
 
-function runEmbedItem(item: InputItem, { faults, stats }: ItemContext): ItemOutcome {
-  const { text, dims } = readEmbedRequest(camelizeKeys(item.request));
-  const digest = textDigest(text);
-  if (faults.requestFails(item.key ?? digest)) return { error: injectedItemError() };
-  return { response: embedText(text, dims, stats, 'batch', digest) };
+function runEmbedItem(item: InputItem, context: ItemContext): ItemOutcome {
+  const { digest, response } = prepareEmbedding(item.request);
+  const error = settleBatchEmbedding(item.key, digest, context);
+  return error ? { error } : { response };
 }
 
 function runGenerateItem(item: InputItem, { faults, model }: ItemContext): ItemOutcome {
