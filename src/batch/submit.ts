@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GoogleGenAI } from '@google/genai';
 import { syncDirectory } from '../fs/atomic.js';
@@ -139,19 +139,7 @@ async function writeRequestFile(path: string, lines: readonly Serialized[]): Pro
   const temp = `${path}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    // About a megabyte a write: one write a line would be tens of thousands of calls.
-    let buffer: string[] = [];
-    let size = 0;
-    for (const line of lines) {
-      buffer.push(line.json);
-      size += line.bytes;
-      if (size >= WRITE_CHUNK_BYTES) {
-        await handle.write(`${buffer.join('\n')}\n`);
-        buffer = [];
-        size = 0;
-      }
-    }
-    if (buffer.length > 0) await handle.write(`${buffer.join('\n')}\n`);
+    await writeLines(handle, lines);
     await handle.sync();
   } finally {
     await handle.close();
@@ -160,7 +148,41 @@ async function writeRequestFile(path: string, lines: readonly Serialized[]): Pro
   await syncDirectory(join(path, '..'));
 }
 
-const WRITE_CHUNK_BYTES = 1 << 20;
+/** Lines are encoded into buffers of about this size; a line longer than that gets buffers its size. */
+const WRITE_BUFFER_BYTES = 4 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * Each line encoded straight into one of two large buffers, which take turns: one fills while the
+ * other is being written. No joined string is built and encoded again, and the write overlaps the
+ * encoding.
+ */
+async function writeLines(handle: FileHandle, lines: readonly Serialized[]): Promise<void> {
+  const totalBytes = lines.reduce((sum, line) => sum + line.bytes, 0);
+  const longestLine = lines.reduce((longest, line) => Math.max(longest, line.bytes), 0);
+  const size = Math.max(Math.min(WRITE_BUFFER_BYTES, totalBytes), longestLine);
+  let filling = Buffer.allocUnsafe(size);
+  let spare = Buffer.allocUnsafe(size);
+  let used = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    await writing; // spare is free again
+    writing = writeAll(handle, filling.subarray(0, used));
+    [filling, spare] = [spare, filling];
+    used = 0;
+  };
+  for (const line of lines) {
+    if (used + line.bytes > size) await flush();
+    used += filling.write(line.json, used);
+    filling[used++] = NEWLINE;
+  }
+  await flush();
+  await writing;
+}
+
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
+}
 
 export function newJobId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

@@ -6,13 +6,54 @@ import { emptyOutline, pushAtom, pushLineAtoms, RANK_BLOCK, RANK_CHILD, type Out
  * Plain CommonMark, without GFM tables: a table is then a paragraph over the same lines, which is
  * all the chunker needs. Inline syntax never changes block structure, so the document is parsed
  * with the inline rules off (inline tokens keep their raw `content`); heading text is parsed
- * inline on its own by a second, complete parser.
+ * inline on its own by a second, complete parser. The source is normalised by normalizeSource
+ * instead of the parser's own rule, which would rescan every document for CRs and NULs.
  */
 const blockParser = new MarkdownIt('commonmark');
-blockParser.core.ruler.disable(['inline', 'text_join']);
+blockParser.core.ruler.disable(['normalize', 'inline', 'text_join']);
 const inlineParser = new MarkdownIt('commonmark');
 
-type Token = ReturnType<typeof blockParser.parse>[number];
+type Token = InstanceType<typeof MarkdownIt.Token>;
+
+/**
+ * A Token with the same fields and prototype, set by plain assignment: markdown-it's own
+ * constructor sets each field through a transpiled defineProperty helper, which costs as much as
+ * the rest of a block parse.
+ */
+interface BlockToken extends Token {}
+class BlockToken {
+  constructor(type: string, tag: string, nesting: Token['nesting'], level: number) {
+    this.type = type;
+    this.tag = tag;
+    this.attrs = null;
+    this.map = null;
+    this.nesting = nesting;
+    this.level = level;
+    this.children = null;
+    this.content = '';
+    this.markup = '';
+    this.info = '';
+    this.meta = null;
+    this.block = true;
+    this.hidden = false;
+  }
+}
+Object.setPrototypeOf(BlockToken.prototype, MarkdownIt.Token.prototype);
+
+/**
+ * The block parser's state, pushing BlockTokens; the level bookkeeping is StateBlock.push's (the
+ * markdown-it version is pinned, and test/chunk.test.ts pins the resulting chunks).
+ */
+class BlockState extends MarkdownIt.StateBlock {
+  override push(type: string, tag: string, nesting: Token['nesting']): Token {
+    if (nesting < 0) this.level--;
+    const token = new BlockToken(type, tag, nesting, this.level);
+    if (nesting > 0) this.level++;
+    this.tokens.push(token);
+    return token;
+  }
+}
+blockParser.block.State = BlockState;
 
 const CONTAINER_TYPES = new Set(['bullet_list_open', 'ordered_list_open', 'list_item_open', 'blockquote_open']);
 const CODE_TYPES = new Set(['fence', 'code_block']);
@@ -49,11 +90,15 @@ function findFrontMatter(text: string): { lines: number; bodyStart: number } {
 }
 
 /**
- * The parser reads a lone CR as a line break, the line table does not: it becomes a space, so that
- * both count the same lines (a CR before LF stays, the parser drops it and the lines still agree).
+ * What the parser's normalize rule does (CRLF to LF, NUL to U+FFFD), except that a lone CR becomes
+ * a space: the parser would read it as a line break, the line table does not, and both must count
+ * the same lines.
  */
-function withLoneCrAsSpace(text: string): string {
-  return text.includes('\r') ? text.replace(/\r(?!\n)/g, ' ') : text;
+function normalizeSource(text: string): string {
+  let source = text;
+  if (source.includes('\r')) source = source.replace(/\r\n?/g, (crlf) => (crlf.length === 2 ? '\n' : ' '));
+  if (source.includes('\0')) source = source.replace(/\0/g, '\uFFFD');
+  return source;
 }
 
 function matchingCloses(tokens: readonly Token[]): Int32Array {
@@ -74,7 +119,7 @@ function parseMarkdown(text: string): ParsedMarkdown {
   if (lastParse?.text === text) return lastParse.parsed;
   const frontMatter = findFrontMatter(text);
   const body = frontMatter.lines > 0 ? text.slice(frontMatter.bodyStart) : text;
-  const tokens = blockParser.parse(withLoneCrAsSpace(body), {});
+  const tokens = blockParser.parse(normalizeSource(body), {});
   const parsed = { frontMatterLines: frontMatter.lines, tokens, closeOf: matchingCloses(tokens) };
   lastParse = { text, parsed };
   return parsed;

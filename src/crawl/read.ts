@@ -1,9 +1,11 @@
 // One file → a decoded document, or the reason it is skipped. Never throws for a bad file.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { decodeText } from './decode.js';
 import { errorCode } from './errors.js';
+import { readOnReaderThread } from './reader-thread.js';
 import type { FileEntry, ReadResult } from './types.js';
 
 /**
@@ -68,11 +70,33 @@ export async function readDocument(entry: FileEntry): Promise<ReadResult> {
 const READ_AHEAD = 8;
 
 /** readDocument over many entries, in their order, with a few reads in flight at once. */
-export async function* readDocuments(entries: Iterable<FileEntry>): AsyncGenerator<ReadResult> {
+export async function* readAhead(entries: Iterable<FileEntry>): AsyncGenerator<ReadResult> {
   const inFlight: Promise<ReadResult>[] = [];
   for (const entry of entries) {
     inFlight.push(readDocument(entry));
     if (inFlight.length > READ_AHEAD) yield await inFlight.shift()!;
   }
   while (inFlight.length > 0) yield await inFlight.shift()!;
+}
+
+/**
+ * Below this many bytes in all, reading on the caller's thread costs less than handing documents
+ * over from another (and than starting that thread, ~50 ms).
+ */
+const READER_THREAD_MIN_BYTES = 4 << 20;
+
+export interface ReadOptions {
+  /**
+   * Read, decode and hash on a second thread, so that a caller busy with each document (chunking)
+   * does not also wait for the next one. Default: when the machine has a second core and the files
+   * add up to at least 4 MiB.
+   */
+  readerThread?: boolean;
+}
+
+/** readDocument over many entries, in their order, read ahead of the caller. */
+export function readDocuments(entries: readonly FileEntry[], options: ReadOptions = {}): AsyncGenerator<ReadResult> {
+  const onReaderThread =
+    options.readerThread ?? (availableParallelism() > 1 && entries.reduce((sum, entry) => sum + entry.size, 0) >= READER_THREAD_MIN_BYTES);
+  return onReaderThread ? readOnReaderThread(entries) : readAhead(entries);
 }
