@@ -1,41 +1,26 @@
 /**
  * Diagnostic (not part of npm run bench): where P2's peak RSS comes from. Writes `rows` chunk rows of
- * `dims` hashed vectors into a fresh index through IndexStore.upsertChunks (mergeInsert on id, as the
- * product's sink does) or plain table.add, `batch` rows per call, and reports peak RSS split into V8
- * heap, external and native (LanceDB) memory.
+ * `dims` hashed vectors into a fresh index, `batch` rows per call, and reports peak RSS split into V8
+ * heap, external and native (LanceDB) memory. Modes:
+ * - upsert: IndexStore.upsertChunks, as the product's sink writes (appends; merges only stored ids)
+ * - merge: mergeInsert on id of the same Arrow batches (how every write went before)
+ * - add: table.add of plain row objects (P2's baseline; LanceDB converts them)
  *
- *   node --import tsx bench/diag/load-memory.ts <result.json|-> <merge|merge-arrow|add> [rows] [dims] [batch] [cacheMB]
+ *   node --import tsx bench/diag/load-memory.ts <result.json|-> <upsert|merge|add> [rows] [dims] [batch] [cacheMB]
  *
- * With cacheMB, the table is opened on a connection with a LanceDB Session of that many MB of index
+ * With cacheMB, merge and add use a connection with a LanceDB Session of that many MB of index
  * and metadata cache (the product connects with the defaults: 6 GB index, 1 GB metadata).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { Float32, Int32, Table as ArrowTable, Utf8, makeData, makeVector, vectorFromArray, FixedSizeList, Field, RecordBatch, Struct } from 'apache-arrow';
 import { syntheticRow } from '../lib/search-data.js';
 import { CHUNKS_TABLE, IndexStore, chunksSchema, type ChunkRow } from '../../src/store/index.js';
-
-/** Rows as one Arrow batch, the vectors in one contiguous Float32Array (no per-value JS conversion). */
-function arrowRows(rows: ChunkRow[], dims: number): ArrowTable {
-  const schema = chunksSchema(dims);
-  const flat = new Float32Array(rows.length * dims);
-  rows.forEach((row, i) => flat.set(row.vector as Float32Array, i * dims));
-  const strings = (name: keyof ChunkRow) => vectorFromArray(rows.map((row) => String(row[name])), new Utf8()).data[0]!;
-  const ints = (name: keyof ChunkRow) => makeData({ type: new Int32(), data: Int32Array.from(rows.map((row) => Number(row[name]))) });
-  const vectorType = schema.fields.find((field) => field.name === 'vector')!.type as FixedSizeList;
-  const vectors = makeData({ type: vectorType, length: rows.length, nullCount: 0, child: makeData({ type: new Float32(), data: flat }) });
-  const children = schema.fields.map((field) => {
-    if (field.name === 'vector') return vectors;
-    return field.type instanceof Int32 ? ints(field.name as keyof ChunkRow) : strings(field.name as keyof ChunkRow);
-  });
-  const data = makeData({ type: new Struct(schema.fields as Field[]), length: rows.length, nullCount: 0, children });
-  return new ArrowTable(schema, [new RecordBatch(schema, data)]);
-}
+import { toArrowTable } from '../../src/store/arrow-rows.js';
 import { K8S, now, round, tempDir } from '../lib/common.js';
 import { corpusTexts } from '../lib/load-setup.js';
 
-const [out, mode = 'merge', rowsText = '20000', dimsText = '3072', batchText = '2000', cacheText] = process.argv.slice(2);
+const [out, mode = 'upsert', rowsText = '20000', dimsText = '3072', batchText = '2000', cacheText] = process.argv.slice(2);
 const rows = Number(rowsText);
 const dims = Number(dimsText);
 const batch = Number(batchText);
@@ -66,9 +51,9 @@ for (let start = 0; start < rows; start += batch) {
     slice.push(syntheticRow(i, text, dims));
   }
   const callStarted = now();
-  if (mode === 'add') await table.add(slice as unknown as Record<string, unknown>[]);
-  else if (mode === 'merge-arrow') await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(arrowRows(slice, dims));
-  else if (own) await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(slice as unknown as Record<string, unknown>[]);
+  const plain = slice as unknown as Record<string, unknown>[];
+  if (mode === 'add') await table.add(plain);
+  else if (mode === 'merge') await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrowTable(chunksSchema(dims), plain));
   else await store.upsertChunks(slice);
   callMs.push(Math.round(now() - callStarted));
   if (process.env.DIAG_GC) (globalThis as { gc?: () => void }).gc?.();

@@ -1,21 +1,54 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { skipJsonSpace } from './json-numbers.js';
 import type { RequestLine } from './kinds.js';
 
-/** Streams a JSONL file one parsed line at a time; blank lines are passed over. */
-export async function* readJsonLines(path: string): AsyncGenerator<{ line: number; value: unknown; raw: string }> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+const NEWLINE = 0x0a;
+/** Large reads: result files run to gigabytes, and each read hands back many lines. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Streams a file's lines as bytes, without the newline: views into the chunk just read, so a line
+ * costs no string or copy (one joined copy when it spans two chunks). Blank lines are passed over;
+ * `line` counts them all.
+ */
+export async function* readLines(path: string): AsyncGenerator<{ line: number; bytes: Buffer }> {
   let line = 0;
-  for await (const raw of lines) {
-    line++;
-    if (!raw.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = undefined;
+  let carry: Buffer | undefined;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+    let start = 0;
+    if (carry) {
+      const end = chunk.indexOf(NEWLINE);
+      if (end === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const joined = Buffer.concat([carry, chunk.subarray(0, end)]);
+      carry = undefined;
+      line++;
+      if (!isBlank(joined)) yield { line, bytes: joined };
+      start = end + 1;
     }
-    yield { line, value, raw };
+    for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      const bytes = chunk.subarray(start, end);
+      line++;
+      if (!isBlank(bytes)) yield { line, bytes };
+      start = end + 1;
+    }
+    if (start < chunk.length) carry = chunk.subarray(start);
+  }
+  if (carry && !isBlank(carry)) yield { line: line + 1, bytes: carry };
+}
+
+/** Streams a JSONL file one parsed line at a time (undefined for a line that is not JSON). */
+export async function* readJsonLines(path: string): AsyncGenerator<{ line: number; value: unknown }> {
+  for await (const { line, bytes } of readLines(path)) yield { line, value: parseJsonOrUndefined(bytes) };
+}
+
+export function parseJsonOrUndefined(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
   }
 }
 
@@ -24,4 +57,9 @@ export async function* readRequestLines(path: string): AsyncGenerator<RequestLin
     if (!value || typeof value !== 'object') throw new Error(`${path}:${line} is not a request line`);
     yield value as RequestLine;
   }
+}
+
+/** Only JSON whitespace (CR included, for CRLF files). */
+function isBlank(bytes: Buffer): boolean {
+  return skipJsonSpace(bytes, 0) === bytes.length;
 }

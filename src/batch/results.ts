@@ -1,12 +1,15 @@
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GoogleGenAI } from '@google/genai';
-import { kindOf, type ParsedResult } from './kinds.js';
+import { kindOf, type RequestKind, type ResultLine } from './kinds.js';
 import { resultFileName, type Ledger, type LedgerEntry } from './ledger.js';
-import { readJsonLines, readRequestLines } from './request-file.js';
+import { readAhead } from './read-ahead.js';
+import { readLines, readRequestLines } from './request-file.js';
 
-/** One result, matched to its request by key. */
-export type ResultLine = { key: string } & ParsedResult;
+export type { ResultLine } from './kinds.js';
+
+/** Result lines parsed ahead of the loader: about one write batch of them (see loadBatchRows). */
+const READ_AHEAD_BYTES = 8_000_000;
 
 /**
  * Streams the results of a succeeded job. File results are downloaded into the work area and read
@@ -41,12 +44,13 @@ export async function* readResults(ai: GoogleGenAI, ledger: Ledger, entry: Ledge
     await ai.files.download({ file: fileName, downloadPath: partial });
     await rename(partial, downloadPath);
   }
-  for await (const { value } of readJsonLines(downloadPath)) {
-    const record = value as { key?: unknown } | undefined;
-    // A line without a key cannot be matched; its request shows up as unanswered and is retried.
-    if (!record || typeof record.key !== 'string') continue;
-    yield { key: record.key, ...kind.parse(record) };
+  for await (const { result } of readAhead(parseResultFile(kind, downloadPath), READ_AHEAD_BYTES, (line) => line.byteLength)) {
+    if (result) yield result;
   }
+}
+
+async function* parseResultFile(kind: RequestKind, path: string): AsyncGenerator<{ result: ResultLine | undefined; byteLength: number }> {
+  for await (const { bytes } of readLines(path)) yield { result: kind.parseResultLine(bytes), byteLength: bytes.length };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import {
   type ChunkRow,
   type DocumentRow,
 } from './schema.js';
+import { FNV_OFFSET_BASIS, fnvString } from '../hash/fnv.js';
 import { toArrowTable } from './arrow-rows.js';
 import { sqlIn } from './sql.js';
 
@@ -45,6 +46,9 @@ const LOOKUP_BATCH = 400;
  * One instance per process; the build lock keeps other writers out.
  */
 export class IndexStore {
+  /** See chunkIdsMaybeStored. */
+  private chunkIdHashes: { table: Table; hashes: Set<number> } | undefined;
+
   private constructor(
     readonly uri: string,
     private readonly connection: Connection,
@@ -193,13 +197,60 @@ export class IndexStore {
     return counts;
   }
 
-  async upsertChunks(rows: ChunkRow[]): Promise<void> {
+  /**
+   * Writes chunk rows, replacing stored rows of the same id. Only rows whose id is already stored
+   * (a load repeated after a crash) are merged; the rest are appended, which is what nearly every
+   * row is: measured at 3072 dims, a merge takes 1.6× the time of an append and its memory grows
+   * with the table (+300 MB over 15k rows, against +160 MB).
+   */
+  async upsertChunks(rows: readonly ChunkRow[]): Promise<void> {
     if (rows.length === 0) return;
     const schema = chunksSchema(rows[0].vector.length);
+    const maybeStored = await this.chunkIdsMaybeStored();
     for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
-      const batch = toArrowTable(schema, rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]);
-      await this.chunks.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch);
+      const batch = rows.slice(start, start + WRITE_BATCH_ROWS);
+      const candidates = batch.filter((row) => maybeStored.has(idHash(row.id)));
+      const stored = candidates.length === 0 ? new Set<string>() : await this.storedChunkIds(candidates.map((row) => row.id));
+      // Recorded before the writes: a write that fails halfway leaves its ids "maybe stored", never "not stored".
+      for (const row of batch) maybeStored.add(idHash(row.id));
+      const appended = stored.size === 0 ? batch : batch.filter((row) => !stored.has(row.id));
+      const replacing = stored.size === 0 ? [] : batch.filter((row) => stored.has(row.id));
+      if (appended.length > 0) await this.chunks.add(toArrowTable(schema, appended as unknown as Record<string, unknown>[]));
+      if (replacing.length > 0) {
+        await this.chunks
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(toArrowTable(schema, replacing as unknown as Record<string, unknown>[]));
+      }
     }
+  }
+
+  /**
+   * Hashes of every id the chunks table may hold: the ids it held at this store's first write, and
+   * every id written since. Deletions leave their hashes (a superset only costs a lookup), and a
+   * hash collision only sends a row to storedChunkIds. Built again for a new table (reset).
+   */
+  private async chunkIdsMaybeStored(): Promise<Set<number>> {
+    const table = this.chunks;
+    if (this.chunkIdHashes?.table !== table) {
+      const hashes = new Set<number>();
+      for await (const batch of table.query().select(['id'])) {
+        for (const id of batch.getChild('id')?.toArray() ?? []) hashes.add(idHash(String(id)));
+      }
+      this.chunkIdHashes = { table, hashes };
+    }
+    return this.chunkIdHashes.hashes;
+  }
+
+  /** Which of `ids` the chunks table holds (reads the id column only). */
+  private async storedChunkIds(ids: readonly string[]): Promise<Set<string>> {
+    const stored = new Set<string>();
+    for (let start = 0; start < ids.length; start += LOOKUP_BATCH) {
+      const rows = await this.chunks.query().where(sqlIn('id', ids.slice(start, start + LOOKUP_BATCH))).select(['id']).toArray();
+      for (const row of rows) stored.add(String(row.id));
+    }
+    return stored;
   }
 
   async upsertDocuments(rows: DocumentRow[]): Promise<void> {
@@ -336,3 +387,6 @@ function vectorDims(schema: { fields: { name: string; type: unknown }[] }): numb
   return type.listSize;
 }
 
+function idHash(id: string): number {
+  return fnvString(FNV_OFFSET_BASIS, id) >>> 0;
+}
