@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EMBEDDER_ID, hashEmbed } from '../../src/emulator/index.js';
 import { DEFAULT_MODEL } from '../../src/pipeline/build.js';
 import { openIndex, type SearchMode } from '../../src/search/index.js';
+import { ANN_EF, ANN_REFINE } from '../../src/search/search.js';
 import { IndexStore, type ChunkRow, type DocumentRow } from '../../src/store/index.js';
 import { headingQueries, rowTexts, sentenceQueries } from '../lib/search-data.js';
 import { type Figure, log, median, now, percentile, resultPath, round, tempDir } from '../lib/common.js';
@@ -24,9 +25,6 @@ const DIMS = 768;
 const K = 10;
 const CHUNK_COLUMNS = ['id', 'key', 'path', 'start_line', 'end_line', 'heading', 'text'];
 const CHUNK_FILTER = 'chunk <> -1';
-/** What src/search/search.ts passes past 10k rows (ANN_PROBES, ANN_REFINE; not exported). */
-const PRODUCT_NPROBES = 32;
-const PRODUCT_REFINE = 10;
 
 const dir = await tempDir('p6');
 try {
@@ -86,7 +84,7 @@ try {
   const table = store.chunks;
   const baseQuery = (vector: number[]) =>
     table.query().nearestTo(vector).distanceType('cosine').select([...CHUNK_COLUMNS, '_distance']).where(CHUNK_FILTER).limit(K);
-  const productQuery = (vector: number[]) => baseQuery(vector).nprobes(PRODUCT_NPROBES).refineFactor(PRODUCT_REFINE);
+  const productQuery = (vector: number[]) => baseQuery(vector).ef(ANN_EF).refineFactor(ANN_REFINE);
 
   async function timed(count: number, run: (i: number) => Promise<Record<string, unknown>[]>): Promise<{ ms: number[]; ids: string[][] }> {
     for (let i = 0; i < Math.min(10, count); i++) await run(i); // warm-up
@@ -119,21 +117,21 @@ try {
     log(`P6 ${name}: brute force p50 ${round(median(brute.ms))} ms; ANN (product query) p50 ${round(median(ann.ms))} ms, recall@10 ${round(annRecall, 3)}`);
     // The same index with other query-time settings.
     const other: Record<string, unknown>[] = [];
-    for (const [nprobes, refine] of [
+    for (const [ef, refine] of [
       [0, 0],
-      [32, 0],
-      [64, 10],
-      [128, 20],
+      [128, 0],
+      [256, 10],
+      [1024, 10],
     ] as const) {
       const run = await timed(vectors.length, (i) => {
         let query = baseQuery(vectors[i]!);
-        if (nprobes) query = query.nprobes(nprobes);
+        if (ef) query = query.ef(ef);
         if (refine) query = query.refineFactor(refine);
         return query.toArray();
       });
       const recall = recallOf(run.ids, brute.ids);
-      other.push({ nprobes: nprobes || 'LanceDB default', refineFactor: refine || null, p50Ms: round(median(run.ms)), p95Ms: round(percentile(run.ms, 95)), recallAt10: round(recall, 3) });
-      log(`P6 ${name}: nprobes ${nprobes || 'default'} refine ${refine || '-'}: p50 ${round(median(run.ms))} ms recall ${round(recall, 3)}`);
+      other.push({ ef: ef || 'LanceDB default', refineFactor: refine || null, p50Ms: round(median(run.ms)), p95Ms: round(percentile(run.ms, 95)), recallAt10: round(recall, 3) });
+      log(`P6 ${name}: ef ${ef || 'default'} refine ${refine || '-'}: p50 ${round(median(run.ms))} ms recall ${round(recall, 3)}`);
     }
     results[name] = {
       queries: texts.length,
@@ -179,10 +177,10 @@ try {
       searchEndToEnd: endToEnd,
       method:
         'Rows: distinct corpus slices (1,500/700/350/200 chars) with hashEmbed(text, 768) vectors, written with table.add into the table ' +
-        'IndexStore.prepare(768) creates; indexes by IndexStore.maintain() (cosine IVF_PQ, numPartitions = round(sqrt(rows)), numSubVectors = dims/16, ' +
+        'IndexStore.prepare(768) creates; indexes by IndexStore.maintain() (cosine HNSW_SQ, one partition, m 16, efConstruction 150, ' +
         'FTS on text, BTree on key). Queries (headline): Markdown headings of 3-8 words from the corpus; also a set of prose sentences of 12-30 words; ' +
         'embedded with hashEmbed. ANN = the query the ' +
-        "product's search builds (nearestTo, cosine, nprobes 32, refineFactor 10, select, where chunk <> -1, limit 10); baseline = the same " +
+        `product's search builds (nearestTo, cosine, ef ${ANN_EF}, refineFactor ${ANN_REFINE}, select, where chunk <> -1, limit 10); baseline = the same ` +
         'without the ANN settings and with bypassVectorIndex(). ' +
         'Latencies after 10 warm-up queries, p50 over all queries. Hybrid = SearchIndex.search(mode hybrid) end to end (query embedding ' +
         'through the offline backend, vector + FTS at depth 50, RRF fusion, document lookup).',

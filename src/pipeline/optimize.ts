@@ -7,7 +7,7 @@ export async function optimize(options: { index: string; waitForLock?: boolean }
   const store = await IndexStore.open(options.index);
   try {
     if (!store.exists) throw new UsageError(`no gbi index at ${options.index}; run gbi build first`);
-    return await store.maintain({ pruneOlderThan: new Date(), pruneVectors: true });
+    return await store.maintain({ pruneOlderThan: new Date(), pruneVectors: true, foldInNow: true });
   } finally {
     store.close();
     await lock.release();

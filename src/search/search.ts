@@ -8,8 +8,9 @@ import { fuseRankings, type Ranker, type Ranks, type Scored } from './fusion.js'
 import { pathRegex } from './path-filter.js';
 import { bestSnippet, queryTerms, readableText, weighTerms } from './snippet.js';
 
-const ANN_PROBES = 32;
-const ANN_REFINE = 10;
+/** HNSW search breadth and exact re-ranking: recall@10 0.97 at 100k rows in 4.5 ms (bench P6). */
+export const ANN_EF = 512;
+export const ANN_REFINE = 10;
 
 export type SearchMode = Ranker | 'hybrid';
 
@@ -176,9 +177,9 @@ export class SearchIndex {
       .query()
       .nearestTo(await this.embedQuery(query))
       .distanceType('cosine')
-      // Past 10k rows an IVF_PQ index answers: probe more partitions and re-rank by exact distance
-      // so its approximation does not reorder results. Without an index both are no-ops.
-      .nprobes(ANN_PROBES)
+      // Past 10k rows an HNSW index answers: search wider and re-rank by exact distance so that its
+      // quantized vectors do not reorder results. Without an index both are no-ops.
+      .ef(ANN_EF)
       .refineFactor(ANN_REFINE)
       .select([...CHUNK_COLUMNS, '_distance'])
       .where(filter)
