@@ -3,7 +3,7 @@ import { startEmulator, type EmulatorHandle } from '../src/emulator/index.js';
 import type { BuildSummary } from '../src/pipeline/build.js';
 import { offlineEnv, parseJson, runCli } from './helpers/cli.js';
 import { fixtureCorpus, tempDir, writeTree } from './helpers/fixtures.js';
-import { expectNoDuplicates, expectVectorsMatchTexts, readRows } from './helpers/index-rows.js';
+import { expectNoDuplicates, expectVectorsMatchTexts, readIndexMeta, readRows } from './helpers/index-rows.js';
 
 describe('gbi build, end to end on a fixture corpus', () => {
   let corpus: { path: string; remove: () => Promise<void> };
@@ -107,6 +107,7 @@ describe('gbi build, end to end on a fixture corpus', () => {
       const summary = parseJson<BuildSummary>(result);
       expect(summary.chunks.failed).toBe(summary.chunks.planned);
       expect(await readRows(index)).toEqual([]);
+      expect((await readIndexMeta(index))?.complete, 'an index with missing rows is not recorded complete').toBeUndefined();
       emulator.faults.reset();
       // The next build picks the failed files up again.
       const again = parseJson<BuildSummary>(await runCli(['build', corpus.path, '--index', index, '--endpoint', emulator.url, '--dims', '128', '--json']));

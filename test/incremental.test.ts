@@ -7,7 +7,7 @@ import type { StatusReport } from '../src/pipeline/status.js';
 import { parseJson, runCli } from './helpers/cli.js';
 import { until } from './helpers/child.js';
 import { fixtureCorpus, tempDir, writeTree } from './helpers/fixtures.js';
-import { expectNoDuplicates, expectSameIndex, expectVectorsMatchTexts, readRows } from './helpers/index-rows.js';
+import { expectNoDuplicates, expectSameIndex, expectVectorsMatchTexts, readIndexMeta, readRows } from './helpers/index-rows.js';
 
 const DIMS = '128';
 
@@ -63,7 +63,11 @@ describe('incremental builds', () => {
     expect(first.chunks.toEmbed).toBeGreaterThan(40);
     const calls = emulator.stats.callCounts();
     const bytes = emulator.stats.uploadedBytes;
+    // Recorded complete, so the rebuild need not count rows per document; and it writes nothing.
+    const meta = await readIndexMeta(index);
+    expect(meta?.complete).toEqual({ chunks: expect.any(Number), documents: expect.any(Number) });
     const again = await build();
+    expect(await readIndexMeta(index)).toEqual(meta);
     expect(again.requests).toBe(0);
     expect(again.jobs).toBe(0);
     // The binary fixture is seen and skipped again; every text file is unchanged by its stat alone.

@@ -6,7 +6,7 @@ import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estim
 import { readDocuments, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
 import { estimateCost, type CostEstimate } from '../pricing.js';
-import { SUMMARY_CHUNK, localIndexPath, type DocumentRow, type IndexMeta, type PendingChunk } from '../store/index.js';
+import { SUMMARY_CHUNK, localIndexPath, sameVersions, type DocumentRow, type IndexMeta, type IndexStore, type PendingChunk } from '../store/index.js';
 import { DEFAULT_SUMMARY_MODEL, summaryFingerprint, summaryRequest, type SummarySource } from '../summary/index.js';
 import { IndexSession, addReport, emptyReport, type SessionEvent } from './session.js';
 
@@ -160,12 +160,14 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
 
     emit({ type: 'phase', phase: 'crawl' });
     walking ??= startWalk();
-    // The walk is file-system work and the counts are LanceDB's: neither waits for the other.
-    const [{ entries, skipped }, storedCounts] = await Promise.all([walking, store.storedChunkCounts()]);
+    // Rows are counted per document to find ones a failure or crash left incomplete, unless the index
+    // was recorded complete at the tables' current versions. The walk and the counts run side by side.
+    const knownComplete = sameVersions(meta?.complete, await store.tableVersions());
+    const [{ entries, skipped }, storedCounts] = await Promise.all([walking, knownComplete ? undefined : store.storedChunkCounts()]);
     const catalogEntries = new Map<string, CatalogEntry>(
       [...catalog.values()].map((doc) => [
         doc.path,
-        { path: doc.path, hash: doc.hash, size: doc.size, mtimeMs: doc.mtime_ms, complete: (storedCounts.get(doc.path) ?? 0) === doc.chunk_count },
+        { path: doc.path, hash: doc.hash, size: doc.size, mtimeMs: doc.mtime_ms, complete: !storedCounts || (storedCounts.get(doc.path) ?? 0) === doc.chunk_count },
       ]),
     );
     const byStat = planByStat(entries, catalogEntries);
@@ -187,7 +189,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const deleted = [...byStat.deleted, ...[...catalog.keys()].filter((path) => skippedPaths.has(path))];
     // Rows of a path the catalog never took in: results collected for a build that died before
     // recording its documents. Their vectors are reused below; the rows themselves are redone.
-    const orphans = [...storedCounts.keys()].filter((path) => !catalog.has(path));
+    const orphans = [...(storedCounts?.keys() ?? [])].filter((path) => !catalog.has(path));
     const byContent = planByContent(documents, catalogEntries);
     const planned = byContent.changed.flatMap((doc) => doc.chunks);
     const vectors = await store.vectorsFor(planned.map((chunk) => chunk.key));
@@ -274,8 +276,10 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     await planJobs(ledger, 'summary', summaryModel, summaryRequests, session.limits);
     // A no-op rebuild writes nothing: no new table version, no compaction.
     const changedIndex = byContent.changed.length + byContent.touched.length + deleted.length + orphans.length > 0;
-    if (changedIndex || meta?.fingerprint !== fingerprint) {
-      await store.writeMeta({ model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() });
+    let currentMeta = meta?.fingerprint === fingerprint ? meta : undefined;
+    if (changedIndex || !currentMeta) {
+      currentMeta = { model, dims, fingerprint, embedder: backend.embedder, lastBuild: new Date().toISOString() };
+      await store.writeMeta(currentMeta);
     }
 
     emit({ type: 'phase', phase: 'wait' });
@@ -290,6 +294,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       emit({ type: 'phase', phase: 'optimize' });
       await store.maintain();
     }
+    await recordCompleteness(store, currentMeta);
     summary.chunks.failed = session.failedChunks;
     if (summary.summaries) Object.assign(summary.summaries, { stored: session.summarized, failed: session.failedSummaries });
     summary.chunks.stored = await store.countChunks();
@@ -327,6 +332,19 @@ function planDocument(source: SourceDocument, fingerprint: string, model: string
 /** The title is sent with the text (RETRIEVAL_DOCUMENT uses it), so it is part of what the key names. */
 export function embeddingKey(fingerprint: string, title: string, text: string): string {
   return chunkKey(fingerprint, title ? `${title}\u0000${text}` : text);
+}
+
+/**
+ * Records the table versions at which every catalogued document has all its rows and no row lacks its
+ * document, for the next rebuild to skip counting. Writes nothing while the record still holds.
+ */
+async function recordCompleteness(store: IndexStore, meta: IndexMeta): Promise<void> {
+  const versions = await store.tableVersions();
+  if (!versions || sameVersions(meta.complete, versions)) return;
+  const [catalog, counts] = await Promise.all([store.catalog(), store.storedChunkCounts()]);
+  const complete =
+    [...counts.keys()].every((path) => catalog.has(path)) && [...catalog.values()].every((doc) => (counts.get(doc.path) ?? 0) === doc.chunk_count);
+  if (complete) await store.writeMeta({ ...meta, complete: versions });
 }
 
 function combinedFingerprint(settings: string, embedder: string): string {

@@ -45,8 +45,8 @@ export async function acquireIndexLock(
   for (;;) {
     try {
       const handle = await open(path, 'wx');
+      // No fsync: a lock only guards live processes, and none outlives a power loss that could lose it.
       await handle.writeFile(JSON.stringify(me));
-      await handle.sync();
       await handle.close();
       return { takenOverFrom, release: () => rm(path, { force: true }) };
     } catch (error) {

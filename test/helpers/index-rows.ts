@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { expect } from 'vitest';
 import { hashEmbed } from '../../src/emulator/index.js';
+import type { IndexMeta } from '../../src/store/index.js';
 
 export interface StoredRow {
   id: string;
@@ -24,6 +25,11 @@ export async function readTable<T>(index: string, name: string): Promise<T[]> {
   } finally {
     db.close();
   }
+}
+
+export async function readIndexMeta(index: string): Promise<IndexMeta | undefined> {
+  const [row] = await readTable<{ value: string }>(index, 'meta');
+  return row ? (JSON.parse(row.value) as IndexMeta) : undefined;
 }
 
 export async function readRows(index: string): Promise<StoredRow[]> {
