@@ -386,22 +386,17 @@ export class IndexStore {
       report.versionsPruned += stats.prune.oldVersionsRemoved;
       report.bytesPruned += stats.prune.bytesRemoved;
     }
-    if (report.rows > 0 && !existing.has('text_idx')) {
-      await table.createIndex('text', { config: lancedb.Index.fts() });
-      report.createdIndexes.push('text_idx');
-    }
-    if (report.rows > 0 && !existing.has('key_idx')) {
-      await table.createIndex('key', { config: lancedb.Index.btree() });
-      report.createdIndexes.push('key_idx');
-    }
+    const missing: [name: string, column: string, config: lancedb.Index][] = [];
+    if (report.rows > 0 && !existing.has('text_idx')) missing.push(['text_idx', 'text', lancedb.Index.fts()]);
+    if (report.rows > 0 && !existing.has('key_idx')) missing.push(['key_idx', 'key', lancedb.Index.btree()]);
     if (report.rows >= VECTOR_INDEX_MIN_ROWS && !existing.has('vector_idx')) {
-      await table.createIndex('vector', {
-        // One graph per million rows: a single graph is best, but its training memory grows with it.
-        config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.ceil(report.rows / 1_000_000), m: 16, efConstruction: 150 }),
-        replace: true,
-      });
-      report.createdIndexes.push('vector_idx');
+      // One graph per million rows: a single graph is best, but its training memory grows with it.
+      const config = lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.ceil(report.rows / 1_000_000), m: 16, efConstruction: 150 });
+      missing.push(['vector_idx', 'vector', config]);
     }
+    // Built side by side: each is mostly one thread's work, and their commits do not conflict.
+    await Promise.all(missing.map(([, column, config]) => table.createIndex(column, { config, replace: true })));
+    report.createdIndexes.push(...missing.map(([name]) => name));
     return report;
   }
 
