@@ -26,7 +26,7 @@ interface Config {
 }
 const configs: Config[] = [
   {
-    name: 'product IVF_PQ (sqrt(n) partitions, dims/16 sub-vectors, 10 iterations, sample 64)',
+    name: 'IVF_PQ as gbi built it before (sqrt(n) partitions, dims/16 sub-vectors, 10 iterations, sample 64)',
     index: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: partitions, numSubVectors: DIMS / 16, maxIterations: 10, sampleRate: 64 }),
     settings: [{ nprobes: 32, refine: 10 }, { nprobes: 64, refine: 50 }],
   },
@@ -46,7 +46,7 @@ const configs: Config[] = [
     settings: [{ nprobes: 8 }, { nprobes: 16 }],
   },
   {
-    name: 'HNSW_SQ (m 16, efConstruction 150)',
+    name: 'HNSW_SQ (m 16, efConstruction 150), as gbi builds it',
     index: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 }),
     settings: [{ ef: 64 }, { ef: 128 }, { ef: 128, refine: 5 }, { ef: 256, refine: 10 }, { ef: 512, refine: 10 }],
   },

@@ -2,7 +2,7 @@
  * Diagnostic (not part of npm run bench): where P7's full build and P3's no-op rebuild spend their time.
  *  - the full build's phases (from build()'s events);
  *  - what its 'optimize' phase does, step by step, replayed on a copy of the same rows (FTS index,
- *    BTree on key, cosine IVF_PQ with the product's parameters, optimize);
+ *    BTree on key, cosine HNSW_SQ with the product's parameters, one after another, optimize);
  *  - the no-op rebuild's pieces: walkFiles alone, a fast-glob + stat walk, the store reads.
  *
  *   node --import tsx bench/diag/build-profile.ts [root]
@@ -50,15 +50,15 @@ try {
   steps.btreeKey = round(now() - mark);
   mark = now();
   await table.createIndex('vector', {
-    config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows.length)), numSubVectors: 48, maxIterations: 10, sampleRate: 64 }),
+    config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 }),
   });
-  steps.ivfPq = round(now() - mark);
+  steps.hnswSq = round(now() - mark);
   mark = now();
   await table.optimize({ cleanupOlderThan: new Date(Date.now() - 7 * 24 * 3600 * 1000) });
   steps.optimize = round(now() - mark);
   console.log(`optimize phase replayed on ${rows.length} rows (ms): ${JSON.stringify(steps)}`);
   const bruteMs = await timeIt(20, () => table.query().nearestTo(rows[0]!.vector as number[]).distanceType('cosine').bypassVectorIndex().limit(10).toArray());
-  console.log(`brute-force query at ${rows.length} rows: p50 ${bruteMs} ms (what search costs without the IVF_PQ index)`);
+  console.log(`brute-force query at ${rows.length} rows: p50 ${bruteMs} ms (what search costs without the vector index)`);
   table.close();
   db.close();
 

@@ -1,7 +1,7 @@
 /**
  * Diagnostic (not part of npm run bench): what an incremental build pays to keep a vector index
  * current. 100k × 768 rows, an index, then 1,000 new rows and IndexStore-style optimize() (which folds
- * them into the index), for the product's IVF_PQ and for HNSW_SQ.
+ * them into the index), for the IVF_PQ gbi used before and for the HNSW_SQ it uses now.
  *
  *   node --import tsx bench/diag/index-upkeep.ts [rows]
  */
@@ -18,8 +18,8 @@ const rowsOf = (from: number, to: number): ChunkRow[] =>
   texts.slice(from, to).map((text, offset) => syntheticRow(from + offset, text, DIMS));
 
 const configs: [string, lancedb.Index][] = [
-  ['product IVF_PQ', lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)), numSubVectors: DIMS / 16, maxIterations: 10, sampleRate: 64 })],
-  ['HNSW_SQ m16 efc150', lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 })],
+  ['IVF_PQ (before)', lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)), numSubVectors: DIMS / 16, maxIterations: 10, sampleRate: 64 })],
+  ['HNSW_SQ m16 efc150 (product)', lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 })],
 ];
 for (const [name, index] of configs) {
   const dir = await tempDir('upkeep');

@@ -1,7 +1,7 @@
 /**
  * P6 search at 100k × 768 rows. The table is made by the product's store (IndexStore.prepare, its
  * chunks schema) and indexed by the product's own maintenance (IndexStore.maintain: FTS, BTree on key,
- * cosine IVF_PQ with its partitions and sub-vectors). Then:
+ * cosine HNSW_SQ). Then:
  *  - ANN: the product's vector query (nearestTo + cosine + the chunk-row filter + limit 10), p50 and
  *    recall@10 against brute force (the same query with bypassVectorIndex) on the same table;
  *  - search() end to end through SearchIndex (query embedded by the offline backend), vector and hybrid.
