@@ -61,13 +61,13 @@ export async function scanTree(root: string, options: TreeOptions): Promise<Map<
         // Git sees a symlink as a file, never as a folder, whatever it points to.
         if (isGitignored(listing.gitignore, path, dirent.isDirectory())) continue;
 
-        const absPath = join(folder.absPath, dirent.name);
-        const target = dirent.isSymbolicLink()
-          ? await followSymlink(absPath, rootReal)
-          : direntTarget(dirent, join(folder.realPath, dirent.name));
+        const absPath = childPath(folder.absPath, dirent.name);
+        const symlink = dirent.isSymbolicLink();
+        const target = symlink ? await followSymlink(absPath, rootReal) : direntTarget(dirent, childPath(folder.realPath, dirent.name));
         if (target.kind === 'skipped') {
           items.set(path, target);
-        } else if (isIgnoredDir(target.realPath)) {
+        } else if ((symlink || target.kind === 'directory') && isIgnoredDir(target.realPath)) {
+          // A plain file can only be inside an ignored folder through its own folder, which was left out.
           continue;
         } else if (target.kind === 'file') {
           items.set(path, { kind: 'file', absPath });
@@ -135,6 +135,14 @@ async function listFolder(folder: Folder, respectGitignore: boolean): Promise<Li
     // Without its rules we cannot tell what the user wanted left out, so leave out the folder.
     return { reason: `unreadable .gitignore: ${errorCode(error)}`, error };
   }
+}
+
+/**
+ * join() for a normalized absolute folder and a plain name (no separator in it): the same path at a
+ * fraction of the cost, which a big tree pays for every entry.
+ */
+function childPath(folder: string, name: string): string {
+  return folder.endsWith(sep) ? `${folder}${name}` : `${folder}${sep}${name}`;
 }
 
 function isWithin(parent: string, child: string): boolean {
