@@ -24,21 +24,22 @@ type Callback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
 
 /** readdir (with and without file types), lstat and stat over the folders implied by `paths`. */
 function virtualFileSystem(paths: Iterable<string>): Partial<fg.FileSystemAdapter> {
-  const entries = new Map<string, VirtualEntry>([[VIRTUAL_ROOT, virtualEntry('', true)]]);
+  const entries = new Map<string, VirtualEntry>([[VIRTUAL_ROOT, new VirtualEntry('', true)]]);
   const children = new Map<string, VirtualEntry[]>([[VIRTUAL_ROOT, []]]);
   for (const path of paths) {
     const names = path.split('/');
     let parent = VIRTUAL_ROOT;
-    names.forEach((name, index) => {
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index];
       const absolute = parent === VIRTUAL_ROOT ? `/${name}` : `${parent}/${name}`;
       if (!entries.has(absolute)) {
-        const entry = virtualEntry(name, index < names.length - 1);
+        const entry = new VirtualEntry(name, index < names.length - 1);
         entries.set(absolute, entry);
         children.get(parent)?.push(entry);
         if (entry.isDirectory()) children.set(absolute, []);
       }
       parent = absolute;
-    });
+    }
   }
 
   // Answer asynchronously, as fs does: fast-glob's walker expects it.
@@ -56,24 +57,36 @@ function virtualFileSystem(paths: Iterable<string>): Partial<fg.FileSystemAdapte
   return { readdir: readdir as fg.FileSystemAdapter['readdir'], lstat: stat, stat };
 }
 
-/** Just enough of `fs.Dirent` and `fs.Stats` for fast-glob to tell files from folders. */
-type VirtualEntry = Pick<
-  Dirent,
-  'name' | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isBlockDevice' | 'isCharacterDevice' | 'isFIFO' | 'isSocket'
->;
-
-function virtualEntry(name: string, isDirectory: boolean): VirtualEntry {
-  const no = () => false;
-  return {
-    name,
-    isFile: () => !isDirectory,
-    isDirectory: () => isDirectory,
-    isSymbolicLink: no,
-    isBlockDevice: no,
-    isCharacterDevice: no,
-    isFIFO: no,
-    isSocket: no,
-  };
+/**
+ * Just enough of `fs.Dirent` and `fs.Stats` for fast-glob to tell files from folders; one per path,
+ * so its methods live on the prototype rather than in closures made per entry.
+ */
+class VirtualEntry implements Pick<Dirent, 'name' | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isBlockDevice' | 'isCharacterDevice' | 'isFIFO' | 'isSocket'> {
+  constructor(
+    readonly name: string,
+    private readonly folder: boolean,
+  ) {}
+  isFile(): boolean {
+    return !this.folder;
+  }
+  isDirectory(): boolean {
+    return this.folder;
+  }
+  isSymbolicLink(): boolean {
+    return false;
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
 }
 
 function notFound(path: string): NodeJS.ErrnoException {
