@@ -2,7 +2,8 @@ import { rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../src/emulator/index.js';
-import type { BuildSummary } from '../src/pipeline/build.js';
+import { build as buildIndex, type BuildEvent, type BuildSummary } from '../src/pipeline/build.js';
+import { acquireIndexLock, stateDirOf } from '../src/store/index.js';
 import type { StatusReport } from '../src/pipeline/status.js';
 import { parseJson, runCli } from './helpers/cli.js';
 import { until } from './helpers/child.js';
@@ -75,6 +76,17 @@ describe('incremental builds', () => {
     expect(emulator.stats.uploadedBytes).toBe(bytes);
     expect(emulator.stats.callCount('asyncBatchEmbedContent')).toBe(calls.asyncBatchEmbedContent);
     expect(emulator.stats.callCount('uploadStart')).toBe(calls.uploadStart);
+  });
+
+  it('a build that waited for the lock indexes the folder as it is when it gets the lock', async () => {
+    const lock = await acquireIndexLock(stateDirOf(index), 'another build', { wait: false });
+    const events: BuildEvent[] = [];
+    const building = buildIndex({ root: corpus.path, index, dims: Number(DIMS), waitForLock: true, backend: { endpoint: emulator.url }, onEvent: (event) => events.push(event) });
+    await until(() => events.some((event) => event.type === 'lock-wait'), 'the build to wait for the lock');
+    await writeFile(join(corpus.path, 'late.md'), '# Late arrival\n\nWritten while the build waited for the lock.\n');
+    await lock.release();
+    await building;
+    expect((await readRows(index)).filter((row) => row.path === 'late.md')).toHaveLength(1);
   });
 
   it('editing one paragraph re-embeds only the chunks that changed', async () => {

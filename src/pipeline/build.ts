@@ -6,7 +6,7 @@ import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estim
 import { readDocuments, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
 import { estimateCost, type CostEstimate } from '../pricing.js';
-import { SUMMARY_CHUNK, localIndexPath, sameVersions, type DocumentRow, type IndexMeta, type IndexStore, type PendingChunk } from '../store/index.js';
+import { SUMMARY_CHUNK, localIndexPath, sameVersions, stateDirOf, type DocumentRow, type IndexMeta, type IndexStore, type PendingChunk } from '../store/index.js';
 import { DEFAULT_SUMMARY_MODEL, summaryFingerprint, summaryRequest, type SummarySource } from '../summary/index.js';
 import { IndexSession, addReport, emptyReport, type SessionEvent } from './session.js';
 
@@ -122,23 +122,30 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const root = resolve(options.root);
   const write = !options.dryRun;
   const wait = options.wait ?? true;
-  const session = await IndexSession.open({ ...options, command: 'gbi build', write, onEvent: emit });
+  const ignoreDirs = [localIndexPath(options.index), stateDirOf(options.index)].filter((dir): dir is string => dir !== undefined);
+  const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
+  const startWalk = async () => {
+    const walked = { entries: [] as FileEntry[], skipped: [] as SkippedFile[] };
+    for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
+      if (item.kind === 'file') walked.entries.push(item.entry);
+      else walked.skipped.push(item.skipped);
+    }
+    return walked;
+  };
+  // The folder is walked while the index is opened and read. A walk that may be out of date by the
+  // time it is used is dropped, and the folder walked afresh: after waiting for another build's lock,
+  // or when there are jobs to collect first (which may take hours).
+  let walking: ReturnType<typeof startWalk> | undefined = startWalk();
+  walking.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+  let waitedForLock = false;
+  const onEvent = (event: BuildEvent) => {
+    if (event.type === 'lock-wait') waitedForLock = true;
+    emit(event);
+  };
+  const session = await IndexSession.open({ ...options, command: 'gbi build', write, onEvent });
   try {
     const { store, ledger, pending, backend } = session;
-    const ignoreDirs = [localIndexPath(options.index), session.stateDir].filter((dir): dir is string => dir !== undefined);
-    const exclude = [...(options.include ? [] : SECRET_FILE_EXCLUDES), ...(options.exclude ?? [])];
-    const startWalk = async () => {
-      const walked = { entries: [] as FileEntry[], skipped: [] as SkippedFile[] };
-      for await (const item of walkFiles(root, { include: options.include, exclude, ignoreDirs })) {
-        if (item.kind === 'file') walked.entries.push(item.entry);
-        else walked.skipped.push(item.skipped);
-      }
-      return walked;
-    };
-    // With no jobs to collect first, the folder is walked while the index is being read; after a
-    // collect (which may wait for hours) it is walked afresh.
-    let walking = write && ledger.jobs.length > 0 ? undefined : startWalk();
-    walking?.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+    if (waitedForLock || (write && ledger.jobs.length > 0)) walking = undefined;
     const fingerprint = combinedFingerprint(fingerprintOf({ model, dims, taskType: DOCUMENT_TASK, chunker }), backend.embedder);
     const meta = await store.readMeta();
     if (write && meta && meta.fingerprint !== fingerprint) {
