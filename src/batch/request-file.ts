@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { skipJsonSpace } from './json-numbers.js';
 import type { RequestLine } from './kinds.js';
 
@@ -9,34 +10,43 @@ const READ_CHUNK_BYTES = 1 << 20;
 /**
  * Streams a file's lines as bytes, without the newline: views into the chunk just read, so a line
  * costs no string or copy (one joined copy when it spans two chunks). Blank lines are passed over;
- * `line` counts them all.
+ * `line` counts them all; `offset` is where the line starts in the file, in bytes. A file handle is
+ * read from its start and left open.
  */
-export async function* readLines(path: string): AsyncGenerator<{ line: number; bytes: Buffer }> {
+export async function* readLines(file: string | FileHandle): AsyncGenerator<{ line: number; offset: number; bytes: Buffer }> {
+  const stream =
+    typeof file === 'string'
+      ? createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })
+      : file.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK_BYTES });
   let line = 0;
+  /** File offset of the chunk being split. */
+  let chunkOffset = 0;
   let carry: Buffer | undefined;
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     let start = 0;
     if (carry) {
       const end = chunk.indexOf(NEWLINE);
       if (end === -1) {
         carry = Buffer.concat([carry, chunk]);
+        chunkOffset += chunk.length;
         continue;
       }
       const joined = Buffer.concat([carry, chunk.subarray(0, end)]);
       carry = undefined;
       line++;
-      if (!isBlank(joined)) yield { line, bytes: joined };
+      if (!isBlank(joined)) yield { line, offset: chunkOffset - (joined.length - end), bytes: joined };
       start = end + 1;
     }
     for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       const bytes = chunk.subarray(start, end);
       line++;
-      if (!isBlank(bytes)) yield { line, bytes };
+      if (!isBlank(bytes)) yield { line, offset: chunkOffset + start, bytes };
       start = end + 1;
     }
     if (start < chunk.length) carry = chunk.subarray(start);
+    chunkOffset += chunk.length;
   }
-  if (carry && !isBlank(carry)) yield { line: line + 1, bytes: carry };
+  if (carry && !isBlank(carry)) yield { line: line + 1, offset: chunkOffset - carry.length, bytes: carry };
 }
 
 /** Streams a JSONL file one parsed line at a time (undefined for a line that is not JSON). */

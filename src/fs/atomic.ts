@@ -1,13 +1,17 @@
-import { open, rename, mkdir } from 'node:fs/promises';
+import { open, rename, mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+/**
+ * Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename.
+ * `content` is the text, or a writer handed the temp file (for content streamed from elsewhere).
+ */
+export async function writeFileAtomic(path: string, content: string | ((file: FileHandle) => Promise<void>)): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(data);
+    if (typeof content === 'string') await handle.writeFile(content);
+    else await content(handle);
     await handle.sync();
   } finally {
     await handle.close();

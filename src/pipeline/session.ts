@@ -150,6 +150,7 @@ export class IndexSession {
   async close(): Promise<void> {
     this.store.close();
     await this.backend.close();
+    await this.pending.close();
     await this.lock?.release();
   }
 
@@ -175,12 +176,17 @@ export class IndexSession {
           }
           const vector = storedVector(values, vectors.subarray(paid.length * dims, (paid.length + 1) * dims));
           paid.push({ key: result.key, vector });
+        }
+        const waiting = pending.take(paid.map(({ key }) => key));
+        for (const { key, vector } of paid) {
           // Rows of a version that has since changed again are dropped: a newer plan owns that path.
           // A path not yet catalogued keeps its rows, so the vector is not lost; the next plan redoes them.
-          for (const row of pending.take(result.key)) {
+          for (const row of waiting.get(key) ?? []) {
             const current = currentHash.get(row.path);
             if (current === undefined || current === row.doc_hash) rows.push({ ...row, vector });
           }
+          // A key twice in a batch: its rows go with the first of its vectors.
+          waiting.delete(key);
         }
         // What was paid for is kept before anything else happens to it.
         await store.rememberVectors(paid);
@@ -196,7 +202,7 @@ export class IndexSession {
           );
           return;
         }
-        for (const failure of failures) this.failedChunks += pending.take(failure.key).length;
+        for (const rows of pending.take(failures.map((failure) => failure.key)).values()) this.failedChunks += rows.length;
         await pending.save();
       },
     };

@@ -47,7 +47,7 @@ export async function status(options: { index: string; backend?: BackendOptions;
       meta: await store.readMeta(),
       documents: await store.countDocuments(),
       chunks: await store.countChunks(),
-      pendingChunks: (await PendingChunks.open(stateDir)).size,
+      pendingChunks: await countPendingChunks(stateDir),
       cancelledKeys: ledger.cancelledKeys.size,
       jobs: ledger.jobs.map((job) => ({
         id: job.id,
@@ -82,4 +82,10 @@ export async function status(options: { index: string; backend?: BackendOptions;
   } finally {
     store.close();
   }
+}
+
+async function countPendingChunks(stateDir: string): Promise<number> {
+  const pending = await PendingChunks.open(stateDir);
+  await pending.close();
+  return pending.size;
 }
