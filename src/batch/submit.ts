@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GoogleGenAI } from '@google/genai';
-import { syncDirectory } from '../fs/atomic.js';
+import { writeAll, writeFileAtomic } from '../fs/atomic.js';
 import { kindOf, type RequestLine } from './kinds.js';
 import type { InputMode, JobKind, Ledger, LedgerEntry } from './ledger.js';
 import { readRequestLines } from './request-file.js';
@@ -134,18 +134,8 @@ function* splitByLimits(lines: readonly Serialized[], maxCount: number, maxBytes
   if (current.length > 0) yield current;
 }
 
-async function writeRequestFile(path: string, lines: readonly Serialized[]): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await writeLines(handle, lines);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  await syncDirectory(join(path, '..'));
+function writeRequestFile(path: string, lines: readonly Serialized[]): Promise<void> {
+  return writeFileAtomic(path, (handle) => writeLines(handle, lines));
 }
 
 /** Lines are encoded into buffers of about this size; a line longer than that gets buffers its size. */
@@ -178,10 +168,6 @@ async function writeLines(handle: FileHandle, lines: readonly Serialized[]): Pro
   }
   await flush();
   await writing;
-}
-
-async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
-  for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
 }
 
 export function newJobId(): string {

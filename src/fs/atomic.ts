@@ -20,6 +20,11 @@ export async function writeFileAtomic(path: string, content: string | ((file: Fi
   await syncDirectory(dirname(path));
 }
 
+/** Writes all of `bytes` at the handle's position: one write call may take only part of them. */
+export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
+}
+
 /** Makes a rename durable: the directory entry must reach the disk too. */
 export async function syncDirectory(path: string): Promise<void> {
   const handle = await open(path, 'r');

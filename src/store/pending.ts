@@ -2,7 +2,7 @@ import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLines } from '../batch/request-file.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeAll, writeFileAtomic } from '../fs/atomic.js';
 import type { ChunkRow } from './schema.js';
 
 /** A chunk row still waiting for its vector from a batch job. */
@@ -266,7 +266,7 @@ class LineWriter {
     const offset = this.position;
     if (this.used + bytes.length + 1 > this.buffer.length) await this.flush();
     if (bytes.length + 1 > this.buffer.length) {
-      await this.writeAll(bytes);
+      await writeAll(this.out, bytes);
       this.buffer[this.used++] = NEWLINE;
     } else {
       this.buffer.set(bytes, this.used);
@@ -278,11 +278,7 @@ class LineWriter {
   }
 
   async flush(): Promise<void> {
-    await this.writeAll(this.buffer.subarray(0, this.used));
+    await writeAll(this.out, this.buffer.subarray(0, this.used));
     this.used = 0;
-  }
-
-  private async writeAll(bytes: Uint8Array): Promise<void> {
-    for (let done = 0; done < bytes.length; ) done += (await this.out.write(bytes, done, bytes.length - done)).bytesWritten;
   }
 }
