@@ -1,4 +1,6 @@
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
+import { blockTokens } from '../src/chunk/markdown.js';
 import {
   chunkDocument,
   chunkKey,
@@ -523,5 +525,35 @@ describe('documentTitle', () => {
     ['not Markdown', 'a.txt', '# Looks like a heading\n', undefined],
   ])('%s', (_, path, text, title) => {
     expect(documentTitle({ path, text })).toBe(title);
+  });
+});
+
+describe('block parser', () => {
+  // gbi's block parser finds line ends its own way (see BlockState); markdown-it as shipped is the reference.
+  const reference = new MarkdownIt('commonmark');
+  reference.core.ruler.disable(['normalize', 'inline', 'text_join']);
+  const shape = (tokens: ReturnType<typeof blockTokens>) =>
+    tokens.map(({ type, tag, nesting, level, map, markup, info, content, hidden }) => ({ type, tag, nesting, level, map, markup, info, content, hidden }));
+
+  it.each([
+    ['trailing spaces without a newline', '# Title\n\npara\n   '],
+    ['trailing tab line', 'a\n\t'],
+    ['tabs to the next tab stop', ' \tcode\n  \t\tdeeper\n- item\n\t- nested\n'],
+    ['blank lines of spaces', 'a\n  \n\t\nb\n'],
+    ['only whitespace', ' \t '],
+    ['empty', ''],
+    ['no final newline', '> quote\n> more'],
+  ])('%s: the same tokens as markdown-it', (_, source) => {
+    expect(shape(blockTokens(source))).toEqual(shape(reference.parse(source, {})));
+  });
+
+  it('the same tokens as markdown-it on 3,000 random sources', () => {
+    const next = random(2026);
+    const pieces = [' ', '  ', '\t', '\n', '\n\n', 'text', 'a b', '# ', '## h', '- ', '* ', '1. ', '> ', '```', '~~~', '    ', '===', '---', '|', '<div>', '</div>', '\u00a0', '😀', '[x]: /u'];
+    for (let i = 0; i < 3000; i++) {
+      let source = '';
+      for (let n = 1 + Math.floor(next() * 40); n > 0; n--) source += pieces[Math.floor(next() * pieces.length)];
+      expect(shape(blockTokens(source)), JSON.stringify(source)).toEqual(shape(reference.parse(source, {})));
+    }
   });
 });

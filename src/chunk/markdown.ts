@@ -40,12 +40,63 @@ class BlockToken {
 }
 Object.setPrototypeOf(BlockToken.prototype, MarkdownIt.Token.prototype);
 
+type StateBlock = InstanceType<typeof MarkdownIt.StateBlock>;
+
 /**
- * The block parser's state, pushing BlockTokens; the level bookkeeping is StateBlock.push's (the
- * markdown-it version is pinned, and test/chunk.test.ts pins the resulting chunks).
+ * The block parser's state with StateBlock's fields and prototype, built without its constructor:
+ * that one visits every character in JS to find line ends, where only the indentation needs a
+ * look and indexOf finds the ends. The line marks are the same, including StateBlock's quirk that a
+ * last line of only spaces or tabs with no newline after it is not a line. It pushes BlockTokens;
+ * the level bookkeeping is StateBlock.push's (the markdown-it version is pinned, and
+ * test/chunk.test.ts pins the resulting chunks).
  */
-class BlockState extends MarkdownIt.StateBlock {
-  override push(type: string, tag: string, nesting: Token['nesting']): Token {
+interface BlockState extends StateBlock {}
+class BlockState {
+  constructor(src: string, md: StateBlock['md'], env: StateBlock['env'], tokens: Token[]) {
+    this.src = src;
+    this.md = md;
+    this.env = env;
+    this.tokens = tokens;
+    this.bMarks = [];
+    this.eMarks = [];
+    this.tShift = [];
+    this.sCount = [];
+    this.bsCount = [];
+    this.blkIndent = 0;
+    this.line = 0;
+    this.tight = false;
+    this.listIndent = -1;
+    this.parentType = 'root';
+    this.level = 0;
+    this.Token = MarkdownIt.Token;
+    const length = src.length;
+    for (let start = 0; start < length; ) {
+      let pos = start;
+      let indent = 0;
+      let offset = 0;
+      for (let code = src.charCodeAt(pos); code === 0x20 || code === 0x09; code = src.charCodeAt(++pos)) {
+        indent++;
+        offset += code === 0x09 ? 4 - (offset % 4) : 1;
+      }
+      if (pos === length) break;
+      const newline = src.indexOf('\n', pos);
+      const end = newline === -1 ? length : newline;
+      this.bMarks.push(start);
+      this.eMarks.push(end);
+      this.tShift.push(indent);
+      this.sCount.push(offset);
+      this.bsCount.push(0);
+      start = end + 1;
+    }
+    this.bMarks.push(length);
+    this.eMarks.push(length);
+    this.tShift.push(0);
+    this.sCount.push(0);
+    this.bsCount.push(0);
+    this.lineMax = this.bMarks.length - 1;
+  }
+
+  push(type: string, tag: string, nesting: Token['nesting']): Token {
     if (nesting < 0) this.level--;
     const token = new BlockToken(type, tag, nesting, this.level);
     if (nesting > 0) this.level++;
@@ -53,7 +104,13 @@ class BlockState extends MarkdownIt.StateBlock {
     return token;
   }
 }
-blockParser.block.State = BlockState;
+Object.setPrototypeOf(BlockState.prototype, MarkdownIt.StateBlock.prototype);
+blockParser.block.State = BlockState as unknown as typeof MarkdownIt.StateBlock;
+
+/** Block tokens of normalised Markdown source (see normalizeSource), inline content left raw. */
+export function blockTokens(source: string): Token[] {
+  return blockParser.parse(source, {});
+}
 
 const CONTAINER_TYPES = new Set(['bullet_list_open', 'ordered_list_open', 'list_item_open', 'blockquote_open']);
 const CODE_TYPES = new Set(['fence', 'code_block']);
@@ -119,7 +176,7 @@ function parseMarkdown(text: string): ParsedMarkdown {
   if (lastParse?.text === text) return lastParse.parsed;
   const frontMatter = findFrontMatter(text);
   const body = frontMatter.lines > 0 ? text.slice(frontMatter.bodyStart) : text;
-  const tokens = blockParser.parse(normalizeSource(body), {});
+  const tokens = blockTokens(normalizeSource(body));
   const parsed = { frontMatterLines: frontMatter.lines, tokens, closeOf: matchingCloses(tokens) };
   lastParse = { text, parsed };
   return parsed;

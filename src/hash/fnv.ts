@@ -1,7 +1,7 @@
 /** FNV-1a 32 and the murmur3 finalizer: fast, stable non-cryptographic hashes for the chunker and the emulator. */
 
 export const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+export const FNV_PRIME = 0x01000193;
 
 /** One FNV-1a step over a UTF-16 code unit (or any 32-bit value). */
 export function fnvStep(hash: number, codeUnit: number): number {
