@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FileEntry, type ReadResult, type SourceDocument, type WalkItem, crawl, decodeText, readDocument, readDocuments, walkFiles } from '../src/crawl/index.js';
+import { type FileEntry, type ReadResult, type SourceDocument, type WalkItem, crawl, decodeText, readDocument, readDocumentSync, readDocuments, walkFiles } from '../src/crawl/index.js';
 
 // Pass-through spies, so a test can tell which files the crawl opened.
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -294,27 +294,23 @@ describe('readDocument', () => {
   });
 });
 
-describe('readDocuments', () => {
+describe('readDocuments and readDocumentSync', () => {
   const listed = async (): Promise<FileEntry[]> => (await collect(walkFiles(root))).flatMap((item) => (item.kind === 'file' ? [item.entry] : []));
 
-  it('reads the same on the reader thread as on the calling thread, in the same order', async () => {
+  it('read every kind of file the same, in the same order', async () => {
     const entries = await listed();
-    const here = await collect(readDocuments(entries, { readerThread: false }));
-    expect(here.length).toBe(entries.length);
-    expect(await collect(readDocuments(entries, { readerThread: true }))).toEqual(here);
+    const awaited = await collect(readDocuments(entries));
+    expect(awaited.map(pathOf)).toEqual(entries.map((entry) => entry.path));
+    expect(new Set(awaited.map((result) => result.kind))).toEqual(new Set(['document', 'skipped']));
+    expect(entries.map(readDocumentSync)).toEqual(awaited);
   });
 
-  it('lets the caller stop early and serves the next call', async () => {
-    const entries = await listed();
-    for await (const result of readDocuments(entries, { readerThread: true })) {
-      expect(pathOf(result)).toBe(entries[0]!.path);
-      break;
-    }
-    const gone = { ...entries[0]!, path: 'gone.md', absPath: join(root, 'gone.md') };
-    expect(await collect(readDocuments([gone, entries[0]!], { readerThread: true }))).toEqual([
-      { kind: 'skipped', skipped: { path: 'gone.md', reason: 'unreadable: ENOENT' } },
-      await readDocument(entries[0]!),
-    ]);
+  it('report a file that vanished after the walk', async () => {
+    const [first] = await listed();
+    const gone = { ...first!, path: 'gone.md', absPath: join(root, 'gone.md') };
+    const skipped = { kind: 'skipped', skipped: { path: 'gone.md', reason: 'unreadable: ENOENT' } };
+    expect(await collect(readDocuments([gone, first!]))).toEqual([skipped, await readDocument(first!)]);
+    expect(readDocumentSync(gone)).toEqual(skipped);
   });
 });
 

@@ -5,4 +5,5 @@ export * from './runner.js';
 export * from './submit.js';
 export * from './wait.js';
 export { readJsonLines, readRequestLines } from './request-file.js';
+export { requestLineJson } from './request-line.js';
 export { failpoint, type FailpointName } from './failpoint.js';

@@ -7,6 +7,7 @@ import { kindOf, type RequestLine } from './kinds.js';
 import type { InputMode, JobKind, Ledger, LedgerEntry } from './ledger.js';
 import { readRequestLines } from './request-file.js';
 import { failpoint } from './failpoint.js';
+import { requestLineJson } from './request-line.js';
 
 export type InputPolicy = 'auto' | InputMode;
 
@@ -32,11 +33,14 @@ export const DEFAULT_SUBMIT_LIMITS: SubmitLimits = {
 /** A request ready to go: its line and what it is expected to cost. */
 export interface PreparedRequest extends RequestLine {
   tokens: number;
+  /** requestLineJson of this request as UTF-8, when it was made ahead (on the thread that prepared it). */
+  line?: Uint8Array;
 }
 
 interface Serialized {
   key: string;
-  json: string;
+  /** The request line, without its newline. */
+  line: Uint8Array;
   bytes: number;
   tokens: number;
   group: string;
@@ -58,11 +62,11 @@ export async function planJobs(
   if (requests.length === 0) return [];
   const requestKind = kindOf(kind);
   const serialized: Serialized[] = requests.map((request) => {
-    const json = JSON.stringify({ key: request.key, request: request.request });
+    const line = request.line ?? Buffer.from(requestLineJson(request));
     return {
       key: request.key,
-      json,
-      bytes: Buffer.byteLength(json) + 1,
+      line,
+      bytes: line.length + 1,
       tokens: request.tokens,
       group: requestKind.inlineGroup(request),
     };
@@ -138,14 +142,13 @@ function writeRequestFile(path: string, lines: readonly Serialized[]): Promise<v
   return writeFileAtomic(path, (handle) => writeLines(handle, lines));
 }
 
-/** Lines are encoded into buffers of about this size; a line longer than that gets buffers its size. */
+/** Lines are copied into buffers of about this size; a line longer than that gets buffers its size. */
 const WRITE_BUFFER_BYTES = 4 << 20;
 const NEWLINE = 0x0a;
 
 /**
- * Each line encoded straight into one of two large buffers, which take turns: one fills while the
- * other is being written. No joined string is built and encoded again, and the write overlaps the
- * encoding.
+ * Lines are copied into one of two large buffers, which take turns: one fills while the other is
+ * being written, so that the file is written in a few large writes that overlap the copying.
  */
 async function writeLines(handle: FileHandle, lines: readonly Serialized[]): Promise<void> {
   const totalBytes = lines.reduce((sum, line) => sum + line.bytes, 0);
@@ -163,7 +166,8 @@ async function writeLines(handle: FileHandle, lines: readonly Serialized[]): Pro
   };
   for (const line of lines) {
     if (used + line.bytes > size) await flush();
-    used += filling.write(line.json, used);
+    filling.set(line.line, used);
+    used += line.line.length;
     filling[used++] = NEWLINE;
   }
   await flush();

@@ -237,8 +237,11 @@ const MAX_BAD_CHAR_RATIO = 0.05;
 
 /** Runs of characters that are never bad: removed first with a cheap class, so the costly Unicode check sees only the rest. */
 const PRINTABLE_ASCII_RUNS = /[\x20-\x7e\t\n\r]+/g;
+/** Any other character: a text without one (most source and prose in English) has no bad ones. */
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e\t\n\r]/;
 
 function isPlausibleText(text: string): boolean {
+  if (!NOT_PRINTABLE_ASCII.test(text)) return true;
   return count(text.replace(PRINTABLE_ASCII_RUNS, ''), BAD_CHARS) <= text.length * MAX_BAD_CHAR_RATIO;
 }
 

@@ -1,11 +1,10 @@
 // One file → a decoded document, or the reason it is skipped. Never throws for a bad file.
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { decodeText } from './decode.js';
 import { errorCode } from './errors.js';
-import { readOnReaderThread } from './reader-thread.js';
 import type { FileEntry, ReadResult } from './types.js';
 
 /**
@@ -25,33 +24,28 @@ const BINARY_EXTENSIONS = new Set(
 );
 const SNIFF_BYTES = 8 * 1024;
 
-export async function readDocument(entry: FileEntry): Promise<ReadResult> {
-  const skipped = (reason: string): ReadResult => ({ kind: 'skipped', skipped: { path: entry.path, reason } });
+const skippedFile = (entry: FileEntry, reason: string): ReadResult => ({ kind: 'skipped', skipped: { path: entry.path, reason } });
 
-  let bytes: Buffer;
-  let mtimeMs: number;
-  try {
-    const handle = await open(entry.absPath, 'r');
-    try {
-      if (BINARY_EXTENSIONS.has(extname(entry.path).slice(1).toLowerCase())) {
-        const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-        const sniffed = decodeText(buffer.subarray(0, bytesRead));
-        if (sniffed.kind === 'binary') return skipped(sniffed.reason);
-      }
-      // mtime from the open handle and size from the bytes read: both describe what we hash.
-      ({ mtimeMs } = await handle.stat());
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    return skipped(`unreadable: ${errorCode(error)}`);
-  }
+/** Files named like a binary format are judged on their first bytes before being read whole. */
+function namedBinary(entry: FileEntry): boolean {
+  return BINARY_EXTENSIONS.has(extname(entry.path).slice(1).toLowerCase());
+}
 
-  if (bytes.length === 0) return skipped('empty file');
+/** Why a file whose first bytes these are is skipped, if it is. */
+function binaryHead(head: Uint8Array): string | undefined {
+  const sniffed = decodeText(head);
+  return sniffed.kind === 'binary' ? sniffed.reason : undefined;
+}
+
+/**
+ * What the bytes of a file make: a document, or the reason it is skipped. The mtime comes from the
+ * open file and the size from the bytes read, so both describe what is hashed.
+ */
+function documentOf(entry: FileEntry, bytes: Buffer, mtimeMs: number): ReadResult {
+  if (bytes.length === 0) return skippedFile(entry, 'empty file');
   const decoded = decodeText(bytes);
-  if (decoded.kind === 'binary') return skipped(decoded.reason);
-  if (decoded.text.trim() === '') return skipped('blank file (whitespace only)');
+  if (decoded.kind === 'binary') return skippedFile(entry, decoded.reason);
+  if (decoded.text.trim() === '') return skippedFile(entry, 'blank file (whitespace only)');
   return {
     kind: 'document',
     document: {
@@ -66,37 +60,64 @@ export async function readDocument(entry: FileEntry): Promise<ReadResult> {
   };
 }
 
+export async function readDocument(entry: FileEntry): Promise<ReadResult> {
+  let bytes: Buffer;
+  let mtimeMs: number;
+  try {
+    const handle = await open(entry.absPath, 'r');
+    try {
+      if (namedBinary(entry)) {
+        const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+        const reason = binaryHead(buffer.subarray(0, bytesRead));
+        if (reason) return skippedFile(entry, reason);
+      }
+      ({ mtimeMs } = await handle.stat());
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return skippedFile(entry, `unreadable: ${errorCode(error)}`);
+  }
+  return documentOf(entry, bytes, mtimeMs);
+}
+
+/**
+ * readDocument with blocking calls, for a worker thread that has nothing else to do meanwhile: one
+ * system call each, where every asynchronous call also crosses to the I/O pool and back (about
+ * three times as long in all for many small files).
+ */
+export function readDocumentSync(entry: FileEntry): ReadResult {
+  let bytes: Buffer;
+  let mtimeMs: number;
+  try {
+    const fd = openSync(entry.absPath, 'r');
+    try {
+      if (namedBinary(entry)) {
+        const head = Buffer.alloc(SNIFF_BYTES);
+        const reason = binaryHead(head.subarray(0, readSync(fd, head, 0, SNIFF_BYTES, 0)));
+        if (reason) return skippedFile(entry, reason);
+      }
+      mtimeMs = fstatSync(fd).mtimeMs;
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    return skippedFile(entry, `unreadable: ${errorCode(error)}`);
+  }
+  return documentOf(entry, bytes, mtimeMs);
+}
+
 /** Files read ahead of the one being used: their I/O overlaps the caller's work on earlier ones. */
 const READ_AHEAD = 8;
 
 /** readDocument over many entries, in their order, with a few reads in flight at once. */
-export async function* readAhead(entries: Iterable<FileEntry>): AsyncGenerator<ReadResult> {
+export async function* readDocuments(entries: Iterable<FileEntry>): AsyncGenerator<ReadResult> {
   const inFlight: Promise<ReadResult>[] = [];
   for (const entry of entries) {
     inFlight.push(readDocument(entry));
     if (inFlight.length > READ_AHEAD) yield await inFlight.shift()!;
   }
   while (inFlight.length > 0) yield await inFlight.shift()!;
-}
-
-/**
- * Below this many bytes in all, reading on the caller's thread costs less than handing documents
- * over from another (and than starting that thread, ~50 ms).
- */
-const READER_THREAD_MIN_BYTES = 4 << 20;
-
-export interface ReadOptions {
-  /**
-   * Read, decode and hash on a second thread, so that a caller busy with each document (chunking)
-   * does not also wait for the next one. Default: when the machine has a second core and the files
-   * add up to at least 4 MiB.
-   */
-  readerThread?: boolean;
-}
-
-/** readDocument over many entries, in their order, read ahead of the caller. */
-export function readDocuments(entries: readonly FileEntry[], options: ReadOptions = {}): AsyncGenerator<ReadResult> {
-  const onReaderThread =
-    options.readerThread ?? (availableParallelism() > 1 && entries.reduce((sum, entry) => sum + entry.size, 0) >= READER_THREAD_MIN_BYTES);
-  return onReaderThread ? readOnReaderThread(entries) : readAhead(entries);
 }

@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BackendOptions } from '../backend.js';
 import { failpoint, planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
-import { DEFAULT_CHUNKER_SETTINGS, chunkDocument, chunkKey, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
-import { readDocuments, walkFiles, type FileEntry, type SkippedFile, type SourceDocument } from '../crawl/index.js';
+import { DEFAULT_CHUNKER_SETTINGS, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
+import { readDocuments, walkFiles, type FileEntry, type SkippedFile } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
 import { estimateCost, type CostEstimate } from '../pricing.js';
-import { SUMMARY_CHUNK, localIndexPath, sameVersions, stateDirOf, type DocumentRow, type IndexMeta, type IndexStore, type PendingChunk } from '../store/index.js';
+import { SUMMARY_CHUNK, localIndexPath, sameVersions, stateDirOf, type DocumentRow, type IndexMeta, type IndexStore } from '../store/index.js';
 import { DEFAULT_SUMMARY_MODEL, summaryFingerprint, summaryRequest, type SummarySource } from '../summary/index.js';
+import { DOCUMENT_TASK, embedRequest, embeddingKey, pendingRow, type PlannedChunk, type PlannedDocument } from './document-plan.js';
+import { prepareDocuments } from './prepare.js';
 import { IndexSession, addReport, emptyReport, type SessionEvent } from './session.js';
+
+export { DOCUMENT_TASK, embeddingKey } from './document-plan.js';
 
 export const DEFAULT_MODEL = 'gemini-embedding-001';
 export const DEFAULT_DIMS = 768;
-export const DOCUMENT_TASK = 'RETRIEVAL_DOCUMENT';
 /**
  * Files that usually hold credentials are never sent to an API by default; a user who passes
  * --include takes over what is indexed.
@@ -97,18 +100,6 @@ export interface BuildSummary {
   seconds: number;
 }
 
-interface PlannedChunk extends PendingChunk {
-  title?: string;
-}
-
-interface PlannedDocument {
-  source: SourceDocument;
-  path: string;
-  sha256: string;
-  title: string;
-  chunks: PlannedChunk[];
-}
-
 /**
  * Brings the index up to date with the folder: collects jobs an earlier run left, plans what is new,
  * changed or gone, embeds only chunk keys with no vector, and loads the results.
@@ -182,14 +173,14 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     emit({ type: 'phase', phase: 'plan' });
     emit({ type: 'reading', total: byStat.toRead.length });
     const documents: PlannedDocument[] = [];
-    for await (const result of readDocuments(byStat.toRead)) {
+    for await (const result of prepareDocuments(byStat.toRead, { fingerprint, model, dims, chunker })) {
       if (result.kind === 'skipped') {
         skipped.push(result.skipped);
         emit({ type: 'crawled', path: result.skipped.path, skipped: result.skipped.reason });
         continue;
       }
       emit({ type: 'crawled', path: result.document.path });
-      documents.push(planDocument(result.document, fingerprint, model, chunker));
+      documents.push(result.document);
     }
     // A file that became unreadable or binary leaves the index like a deleted one.
     const skippedPaths = new Set(skipped.map((file) => file.path));
@@ -264,14 +255,14 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     // catalog says the new version is in; a crash in between only makes the next run plan it again.
     const changedPaths = new Set(byContent.changed.map((doc) => doc.path));
     pending.dropPaths(new Set([...changedPaths, ...deleted]));
-    pending.add(planned.filter((chunk) => !vectors.has(chunk.key)).map(withoutTitle));
+    pending.add(planned.filter((chunk) => !vectors.has(chunk.key)).map(pendingRow));
     await pending.save();
     await planJobs(ledger, 'embed', model, toEmbed.map((chunk) => embedRequest(chunk, dims)), session.limits);
     await store.deleteDocuments(deleted);
     await store.deleteChunksOf([...new Set([...changedPaths, ...orphans])]);
     failpoint('rows-deleted');
     await store.upsertChunks(
-      planned.filter((chunk) => vectors.has(chunk.key)).map((chunk) => ({ ...withoutTitle(chunk), vector: vectors.get(chunk.key)! })),
+      planned.filter((chunk) => vectors.has(chunk.key)).map((chunk) => ({ ...pendingRow(chunk), vector: vectors.get(chunk.key)! })),
     );
     await store.upsertDocuments([
       ...byContent.changed.map((doc) => documentRow(doc, catalog.get(doc.path))),
@@ -315,32 +306,6 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   }
 }
 
-function planDocument(source: SourceDocument, fingerprint: string, model: string, chunker: ChunkerSettings): PlannedDocument {
-  const title = documentTitle(source) ?? '';
-  const chunks = chunkDocument(source, chunker).map(
-    (chunk): PlannedChunk => ({
-      id: `${source.path}#${chunk.index}`,
-      key: embeddingKey(fingerprint, title, chunk.text),
-      path: source.path,
-      chunk: chunk.index,
-      start_line: chunk.startLine,
-      end_line: chunk.endLine,
-      heading: chunk.headings.join(' > '),
-      text: chunk.text,
-      tokens: chunk.tokens,
-      model,
-      doc_hash: source.sha256,
-      title: title || undefined,
-    }),
-  );
-  return { source, path: source.path, sha256: source.sha256, title, chunks };
-}
-
-/** The title is sent with the text (RETRIEVAL_DOCUMENT uses it), so it is part of what the key names. */
-export function embeddingKey(fingerprint: string, title: string, text: string): string {
-  return chunkKey(fingerprint, title ? `${title}\u0000${text}` : text);
-}
-
 /**
  * Records the table versions at which every catalogued document has all its rows and no row lacks its
  * document, for the next rebuild to skip counting. Writes nothing while the record still holds.
@@ -356,23 +321,6 @@ async function recordCompleteness(store: IndexStore, meta: IndexMeta): Promise<v
 
 function combinedFingerprint(settings: string, embedder: string): string {
   return createHash('sha256').update(`${settings}\u0000${embedder}`).digest('hex').slice(0, 16);
-}
-
-function embedRequest(chunk: PlannedChunk, dims: number): PreparedRequest {
-  return {
-    key: chunk.key,
-    tokens: chunk.tokens,
-    request: {
-      content: { parts: [{ text: chunk.text }] },
-      taskType: DOCUMENT_TASK,
-      ...(chunk.title ? { title: chunk.title } : {}),
-      outputDimensionality: dims,
-    },
-  };
-}
-
-function withoutTitle({ title: _title, ...row }: PlannedChunk): PendingChunk {
-  return row;
 }
 
 function documentRow(doc: PlannedDocument, previous: DocumentRow | undefined): DocumentRow {
@@ -465,10 +413,10 @@ export async function planSummaryVectors(session: IndexSession, fingerprint: str
   if (wanted.length === 0) return 0;
   const vectors = await store.vectorsFor(wanted.map((row) => row.key));
   const inFlight = await keysInFlight(ledger, 'embed');
-  pending.add(wanted.filter((row) => !vectors.has(row.key)).map(withoutTitle));
+  pending.add(wanted.filter((row) => !vectors.has(row.key)).map(pendingRow));
   await pending.save();
   const toEmbed = new Map(wanted.filter((row) => !vectors.has(row.key) && !inFlight.has(row.key)).map((row) => [row.key, row]));
   const jobs = await planJobs(ledger, 'embed', model, [...toEmbed.values()].map((row) => embedRequest(row, dims)), session.limits);
-  await store.upsertChunks(wanted.filter((row) => vectors.has(row.key)).map((row) => ({ ...withoutTitle(row), vector: vectors.get(row.key)! })));
+  await store.upsertChunks(wanted.filter((row) => vectors.has(row.key)).map((row) => ({ ...pendingRow(row), vector: vectors.get(row.key)! })));
   return jobs.length;
 }
