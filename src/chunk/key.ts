@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash/sha256.js';
 import type { ChunkerSettings } from './types.js';
 
 /** Bump whenever chunking logic changes what text a document yields: every key changes with it. */
@@ -9,10 +9,6 @@ export interface Fingerprint {
   dims: number;
   taskType: string;
   chunker: ChunkerSettings;
-}
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** JSON with object keys sorted at every level, so equal values always serialize the same. */

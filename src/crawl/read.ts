@@ -1,8 +1,8 @@
 // One file → a decoded document, or the reason it is skipped. Never throws for a bad file.
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { sha256Hex } from '../hash/sha256.js';
 import { decodeText } from './decode.js';
 import { errorCode } from './errors.js';
 import type { FileEntry, ReadResult } from './types.js';
@@ -53,7 +53,7 @@ function documentOf(entry: FileEntry, bytes: Buffer, mtimeMs: number): ReadResul
       absPath: entry.absPath,
       size: bytes.length,
       mtimeMs,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: sha256Hex(bytes),
       encoding: decoded.encoding,
       text: decoded.text,
     },

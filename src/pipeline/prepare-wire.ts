@@ -29,25 +29,32 @@ export interface WireBatch {
 /** The batch to send, and the buffer to transfer with it. */
 export function encodeBatch(files: readonly PreparedFile[], dims: number): { batch: WireBatch; transfer: ArrayBuffer[] } {
   const jsonLines: string[] = [];
+  let bytes = 0;
   const wireFiles = files.map((file): WireFile => {
     if (file.kind === 'skipped') return file;
     const { source, title, chunks } = file.document;
     const numbers = new Float64Array(chunks.length * FIELDS);
     let searchFrom = 0;
-    chunks.forEach((chunk, i) => {
+    for (let i = 0, at = 0; i < chunks.length; i++, at += FIELDS) {
+      const chunk = chunks[i]!;
       // Chunks come in document order and overlap at most their predecessor, so the search is short;
       // where the text occurs earlier too, that occurrence is the same text.
       const start = source.text.indexOf(chunk.text, searchFrom);
       if (start === -1) throw new Error(`${source.path}: chunk ${i} is not a part of the document text`);
       searchFrom = start;
-      numbers.set([start, start + chunk.text.length, chunk.start_line, chunk.end_line, chunk.tokens], i * FIELDS);
-      jsonLines.push(requestLineJson(embedRequest(chunk, dims)));
-    });
+      numbers[at] = start;
+      numbers[at + 1] = start + chunk.text.length;
+      numbers[at + 2] = chunk.start_line;
+      numbers[at + 3] = chunk.end_line;
+      numbers[at + 4] = chunk.tokens;
+      const json = requestLineJson(embedRequest(chunk, dims));
+      jsonLines.push(json);
+      bytes += Buffer.byteLength(json);
+    }
     return { kind: 'document', columns: { source, title, keys: chunks.map((chunk) => chunk.key), headings: chunks.map((chunk) => chunk.heading), numbers } };
   });
-  // One buffer of its own (not from Node's shared pool), so that it can be transferred.
-  const lines = new Uint8Array(jsonLines.reduce((sum, json) => sum + Buffer.byteLength(json), 0));
-  const encoder = new TextEncoder();
+  // Not from Node's shared pool, so that it can be transferred.
+  const lines = Buffer.allocUnsafeSlow(bytes);
   let at = 0;
   let line = 0;
   for (const file of wireFiles) {
@@ -55,11 +62,12 @@ export function encodeBatch(files: readonly PreparedFile[], dims: number): { bat
     const { numbers } = file.columns;
     for (let base = 0; base < numbers.length; base += FIELDS) {
       numbers[base + 5] = at;
-      at += encoder.encodeInto(jsonLines[line++]!, lines.subarray(at)).written;
+      at += lines.write(jsonLines[line++]!, at);
       numbers[base + 6] = at;
     }
   }
-  return { batch: { files: wireFiles, lines }, transfer: [lines.buffer] };
+  const view = new Uint8Array(lines.buffer, lines.byteOffset, lines.length);
+  return { batch: { files: wireFiles, lines: view }, transfer: [view.buffer] };
 }
 
 /** The planned documents a batch holds, as planDocument made them, each chunk with its request line. */
