@@ -1,6 +1,7 @@
 // Reading and planning documents (read, decode, hash, chunk, key, request line) on worker threads.
 // The threads serve every call of the process: they start on first use, stop after a second
-// without work, and never keep the process alive while idle. The caller gets each document's plan in the entries' order.
+// without work, and never keep the process alive while idle. The caller gets each document's plan
+// in the entries' order.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { readDocuments, type FileEntry } from '../crawl/index.js';
@@ -113,8 +114,8 @@ function startedPool(threads: number): Pool {
   return started;
 }
 
-async function* prepareOnThreads(batches: readonly FileEntry[][], settings: DocumentPlanSettings, threads: Pool): AsyncGenerator<PreparedFile> {
-  const { workers, jobs } = threads;
+async function* prepareOnThreads(batches: readonly FileEntry[][], settings: DocumentPlanSettings, threadPool: Pool): AsyncGenerator<PreparedFile> {
+  const { workers, jobs } = threadPool;
   const job = ++lastJob;
   const done = new Map<number, PreparedFile[]>();
   let failure: Error | undefined;
@@ -156,7 +157,7 @@ async function* prepareOnThreads(batches: readonly FileEntry[][], settings: Docu
     jobs.delete(job);
     if (jobs.size === 0) {
       for (const worker of workers) worker.unref();
-      threads.idleTimer = setTimeout(() => stopPool(threads), IDLE_STOP_MS).unref();
+      threadPool.idleTimer = setTimeout(() => stopPool(threadPool), IDLE_STOP_MS).unref();
     }
   }
 }
