@@ -288,6 +288,7 @@ describe('readDocument', () => {
     try {
       const entry = await entryFor('locked.md');
       expect(await readDocument(entry)).toEqual({ kind: 'skipped', skipped: { path: 'locked.md', reason: 'unreadable: EACCES' } });
+      expect(readDocumentSync(entry)).toEqual(await readDocument(entry));
     } finally {
       await fsp.rm(join(root, 'locked.md'));
     }
