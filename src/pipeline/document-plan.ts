@@ -44,23 +44,45 @@ export function embeddingKey(fingerprint: string, title: string, text: string): 
 export function planDocument(source: SourceDocument, settings: DocumentPlanSettings): PlannedDocument {
   const { fingerprint, model, chunker } = settings;
   const title = documentTitle(source) ?? '';
-  const chunks = chunkDocument(source, chunker).map(
-    (chunk): PlannedChunk => ({
-      id: `${source.path}#${chunk.index}`,
+  const chunks = chunkDocument(source, chunker).map((chunk) =>
+    plannedChunk(source, title, model, chunk.index, {
       key: embeddingKey(fingerprint, title, chunk.text),
-      path: source.path,
-      chunk: chunk.index,
-      start_line: chunk.startLine,
-      end_line: chunk.endLine,
+      startLine: chunk.startLine,
+      endLine: chunk.endLine,
       heading: chunk.headings.join(' > '),
       text: chunk.text,
       tokens: chunk.tokens,
-      model,
-      doc_hash: source.sha256,
-      title: title || undefined,
     }),
   );
   return { source, path: source.path, sha256: source.sha256, title, chunks };
+}
+
+/** What a chunk's row has of its own; the rest comes from its document. */
+export interface ChunkPart {
+  key: string;
+  startLine: number;
+  endLine: number;
+  heading: string;
+  text: string;
+  tokens: number;
+}
+
+/** The row of the document's chunk number `index`. */
+export function plannedChunk(source: SourceDocument, title: string, model: string, index: number, part: ChunkPart): PlannedChunk {
+  return {
+    id: `${source.path}#${index}`,
+    key: part.key,
+    path: source.path,
+    chunk: index,
+    start_line: part.startLine,
+    end_line: part.endLine,
+    heading: part.heading,
+    text: part.text,
+    tokens: part.tokens,
+    model,
+    doc_hash: source.sha256,
+    title: title || undefined,
+  };
 }
 
 /** The chunk's embed request, with its line when that was made ahead (at the same dims). */

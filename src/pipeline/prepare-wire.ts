@@ -5,7 +5,7 @@
 // Modules, not their stage's index: a thread that starts loads only what it uses.
 import { requestLineJson } from '../batch/request-line.js';
 import type { SkippedFile, SourceDocument } from '../crawl/index.js';
-import { embedRequest, type DocumentPlanSettings, type PlannedDocument, type PreparedFile } from './document-plan.js';
+import { embedRequest, plannedChunk, type DocumentPlanSettings, type PlannedDocument, type PreparedFile } from './document-plan.js';
 
 /** Per chunk, in this order: text start and end in the document text, lines, tokens, request line start and end. */
 const FIELDS = 7;
@@ -77,21 +77,16 @@ export function decodeBatch({ files, lines }: WireBatch, settings: DocumentPlanS
     const { source, title, keys, headings, numbers } = file.columns;
     const chunks = keys.map((key, i) => {
       const at = i * FIELDS;
-      return {
-        id: `${source.path}#${i}`,
+      const chunk = plannedChunk(source, title, settings.model, i, {
         key,
-        path: source.path,
-        chunk: i,
-        start_line: numbers[at + 2]!,
-        end_line: numbers[at + 3]!,
+        startLine: numbers[at + 2]!,
+        endLine: numbers[at + 3]!,
         heading: headings[i]!,
         text: source.text.slice(numbers[at]!, numbers[at + 1]!),
         tokens: numbers[at + 4]!,
-        model: settings.model,
-        doc_hash: source.sha256,
-        title: title || undefined,
-        requestLine: lines.subarray(numbers[at + 5]!, numbers[at + 6]!),
-      };
+      });
+      chunk.requestLine = lines.subarray(numbers[at + 5]!, numbers[at + 6]!);
+      return chunk;
     });
     const document: PlannedDocument = { source, path: source.path, sha256: source.sha256, title, chunks };
     return { kind: 'document', document };
