@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FileEntry, type ReadResult, type SourceDocument, type WalkItem, crawl, decodeText, readDocument, readDocumentSync, readDocuments, walkFiles } from '../src/crawl/index.js';
+import { scanTree } from '../src/crawl/tree.js';
+import { statItems } from '../src/crawl/walk.js';
 
 // Pass-through spies, so a test can tell which files the crawl opened.
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -191,6 +193,30 @@ describe('walkFiles', () => {
     if (readme?.kind !== 'file') throw new Error('readme.md was not walked');
     await readDocument(readme.entry);
     expect(fsp.open).toHaveBeenCalledTimes(1); // the spy does see reads
+  });
+
+  it('stats with blocking calls while they are quick, and the rest concurrently once they are slow: the same items either way', async () => {
+    const many = await fsp.mkdtemp(join(tmpdir(), 'gbi-stat-'));
+    try {
+      // More than one slice of blocking stats, so that a rest is left for the concurrent calls.
+      const names = Array.from({ length: 700 }, (_, i) => `f${String(i).padStart(3, '0')}.md`);
+      await Promise.all(names.map((name, i) => fsp.writeFile(join(many, name), 'x'.repeat(i))));
+      const tree = await scanTree(many, { ignoreDirs: [], respectGitignore: true });
+      tree.set('g-skipped', { kind: 'skipped', reason: 'symlink loop' });
+      await fsp.rm(join(many, 'f650.md')); // gone between the scan and its stat
+      const paths = [...tree.keys()].sort();
+      const expected = paths.map((path): WalkItem => {
+        if (path === 'g-skipped') return { kind: 'skipped', skipped: { path, reason: 'symlink loop' } };
+        if (path === 'f650.md') return { kind: 'skipped', skipped: { path, reason: 'unreadable: ENOENT' } };
+        const size = Number(path.slice(1, 4));
+        if (size > 600) return { kind: 'skipped', skipped: { path, reason: 'larger than 600 bytes' } };
+        return { kind: 'file', entry: { path, absPath: join(many, path), size, mtimeMs: expect.any(Number) as number } };
+      });
+      expect(await collect(statItems(paths, tree, 600, Infinity))).toEqual(expected);
+      expect(await collect(statItems(paths, tree, 600, 0))).toEqual(expected);
+    } finally {
+      await fsp.rm(many, { recursive: true, force: true });
+    }
   });
 
   it('throws for a root that does not exist', async () => {
