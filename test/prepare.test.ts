@@ -39,6 +39,8 @@ beforeAll(async () => {
   await fsp.writeFile(join(root, 'big.txt'), 'line of a large plain text file\n'.repeat(20_000));
   await fsp.writeFile(join(root, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
   await fsp.writeFile(join(root, 'empty.md'), '');
+  // Characters JSON escapes, in a title and in the text.
+  await fsp.writeFile(join(root, 'escapes.md'), '# "Quoted" \\ title\t☕\n\nText with "quotes", back\\slashes, \u0001 and \u001f, a tab\t, \u2028, 😀 and 日本語.\n');
   entries = [];
   for await (const item of walkFiles(root)) if (item.kind === 'file') entries.push(item.entry);
 });

@@ -100,6 +100,15 @@ export function embedRequest(chunk: PlannedChunk, dims: number): PreparedRequest
   };
 }
 
+/**
+ * requestLineJson(embedRequest(chunk, dims)), written out directly: one per chunk on the prepare
+ * threads, where the request object and its walk by JSON.stringify cost a fifth of the line.
+ */
+export function embedRequestLineJson(chunk: PlannedChunk, dims: number): string {
+  const title = chunk.title ? `"title":${JSON.stringify(chunk.title)},` : '';
+  return `{"key":${JSON.stringify(chunk.key)},"request":{"content":{"parts":[{"text":${JSON.stringify(chunk.text)}}]},"taskType":"${DOCUMENT_TASK}",${title}"outputDimensionality":${dims}}}`;
+}
+
 /** The row kept until the chunk's vector arrives. */
 export function pendingRow({ title: _title, requestLine: _requestLine, ...row }: PlannedChunk): PendingChunk {
   return row;

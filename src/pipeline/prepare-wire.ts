@@ -3,9 +3,8 @@
 // so chunk texts travel as offsets into their document's text, request lines as UTF-8 in one
 // transferable buffer per batch, and per-chunk values in columns.
 // Modules, not their stage's index: a thread that starts loads only what it uses.
-import { requestLineJson } from '../batch/request-line.js';
 import type { SkippedFile, SourceDocument } from '../crawl/index.js';
-import { embedRequest, plannedChunk, type DocumentPlanSettings, type PlannedDocument, type PreparedFile } from './document-plan.js';
+import { embedRequestLineJson, plannedChunk, type DocumentPlanSettings, type PlannedDocument, type PreparedFile } from './document-plan.js';
 
 /** Per chunk, in this order: text start and end in the document text, lines, tokens, request line start and end. */
 const FIELDS = 7;
@@ -47,7 +46,7 @@ export function encodeBatch(files: readonly PreparedFile[], dims: number): { bat
       numbers[at + 2] = chunk.start_line;
       numbers[at + 3] = chunk.end_line;
       numbers[at + 4] = chunk.tokens;
-      const json = requestLineJson(embedRequest(chunk, dims));
+      const json = embedRequestLineJson(chunk, dims);
       jsonLines.push(json);
       bytes += Buffer.byteLength(json);
     }
