@@ -124,9 +124,12 @@ export class SearchIndex {
     }
     const filter = await this.filter(options);
     const depth = mode === 'hybrid' ? Math.max(k, FUSION_DEPTH) : k;
-    const rankings: Partial<Record<Ranker, Scored<ChunkFields>[]>> = {};
-    if (mode !== 'fts') rankings.vector = await this.nearestChunks(query, filter, depth);
-    if (mode !== 'vector') rankings.fts = await this.matchingChunks(query, filter, depth);
+    // Side by side: the full-text query needs neither the query's embedding nor the vector search.
+    const [vector, fts] = await Promise.all([
+      mode === 'fts' ? undefined : this.nearestChunks(query, filter, depth),
+      mode === 'vector' ? undefined : this.matchingChunks(query, filter, depth),
+    ]);
+    const rankings: Partial<Record<Ranker, Scored<ChunkFields>[]>> = { ...(vector && { vector }), ...(fts && { fts }) };
     const fused = fuseRankings(rankings, (chunk) => chunk.id);
     const weights = weighTerms(queryTerms(query), fused.map(({ item }) => item.text));
     return this.withDocuments(fused.slice(0, k).map(({ item, score, ranks }) => toHit(item, score, ranks, weights)));
