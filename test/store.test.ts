@@ -53,7 +53,7 @@ describe('index upkeep', () => {
 
   it('builds no vector index below the threshold, and an HNSW one from it', async () => {
     await store.upsertChunks(rows(0, VECTOR_INDEX_MIN_ROWS - 1));
-    expect((await store.maintain()).createdIndexes).toEqual(['text_idx', 'key_idx']);
+    expect((await store.maintain()).createdIndexes).toEqual(['text_idx', 'key_idx', 'chunk_idx']);
     await store.upsertChunks(rows(VECTOR_INDEX_MIN_ROWS - 1, VECTOR_INDEX_MIN_ROWS));
     const report = await store.maintain();
     expect(report.createdIndexes).toEqual(['vector_idx']);
@@ -70,6 +70,18 @@ describe('index upkeep', () => {
     expect(await nearest(VECTOR_INDEX_MIN_ROWS + 150)).toBe(`k${VECTOR_INDEX_MIN_ROWS + 150}`);
     const words = await store.chunks.query().fullTextSearch(new lancedb.MatchQuery(`word${VECTOR_INDEX_MIN_ROWS + 150}`, 'text')).select(['key', '_score']).toArray();
     expect(words.map((row) => String(row.key))).toEqual([`k${VECTOR_INDEX_MIN_ROWS + 150}`]);
+  });
+
+  it('filters on chunk through its index and beside it: summary rows added after the index are told apart', async () => {
+    const base = VECTOR_INDEX_MIN_ROWS + 200;
+    const [chunkRow, summaryRow] = rows(base, base + 2).map((row, i) => ({ ...row, id: `late${i}.md#${i ? -1 : 0}`, path: `late${i}.md`, chunk: i ? -1 : 0 }));
+    await store.upsertChunks([chunkRow!, summaryRow!]);
+    expect((await store.chunks.indexStats('chunk_idx'))?.numUnindexedRows).toBe(202);
+    const ids = async (filter: string) => (await store.chunks.query().where(`(${filter}) AND path LIKE 'late%'`).select(['id']).toArray()).map((row) => String(row.id));
+    expect(await ids('chunk <> -1')).toEqual(['late0.md#0']);
+    expect(await ids('chunk = -1')).toEqual(['late1.md#-1']);
+    expect(await store.countChunks('chunk = -1')).toBe(1);
+    await store.deleteChunksOf(['late0.md', 'late1.md']);
   });
 
   it('folds the tail in once it reaches 5 % of the table', async () => {

@@ -389,6 +389,9 @@ export class IndexStore {
     const missing: [name: string, column: string, config: lancedb.Index][] = [];
     if (report.rows > 0 && !existing.has('text_idx')) missing.push(['text_idx', 'text', lancedb.Index.fts()]);
     if (report.rows > 0 && !existing.has('key_idx')) missing.push(['key_idx', 'key', lancedb.Index.btree()]);
+    // Every search filters on chunk (chunk rows or summary rows): without an index that filter scans
+    // the column before each query, 40 % of a vector query's time at 100k rows.
+    if (report.rows > 0 && !existing.has('chunk_idx')) missing.push(['chunk_idx', 'chunk', lancedb.Index.btree()]);
     if (report.rows >= VECTOR_INDEX_MIN_ROWS && !existing.has('vector_idx')) {
       // One graph per million rows: a single graph is best, but its training memory grows with it.
       const config = lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.ceil(report.rows / 1_000_000), m: 16, efConstruction: 150 });
