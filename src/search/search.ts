@@ -8,7 +8,7 @@ import { fuseRankings, type Ranker, type Ranks, type Scored } from './fusion.js'
 import { pathRegex } from './path-filter.js';
 import { bestSnippet, queryTerms, readableText, weighTerms } from './snippet.js';
 
-/** HNSW search breadth and exact re-ranking: recall@10 0.97 at 100k rows in 4.5 ms (bench P6). */
+/** HNSW search breadth and exact re-ranking: recall@10 0.97 at 100k rows in about 6 ms (bench P6). */
 export const ANN_EF = 512;
 export const ANN_REFINE = 10;
 
