@@ -92,6 +92,7 @@ function fileItem(path: string, absPath: string, { size, mtimeMs }: Stats, maxFi
 function skippedItem(path: string, reason: string): WalkItem {
   return { kind: 'skipped', skipped: { path, reason } };
 }
+
 function formatBytes(bytes: number): string {
   const units = [
     ['GiB', 2 ** 30],
