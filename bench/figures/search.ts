@@ -178,7 +178,7 @@ try {
       method:
         'Rows: distinct corpus slices (1,500/700/350/200 chars) with hashEmbed(text, 768) vectors, written with table.add into the table ' +
         'IndexStore.prepare(768) creates; indexes by IndexStore.maintain() (cosine HNSW_SQ, one partition, m 16, efConstruction 150, ' +
-        'FTS on text, BTree on key). Queries (headline): Markdown headings of 3-8 words from the corpus; also a set of prose sentences of 12-30 words; ' +
+        'FTS on text, BTree on key and on chunk). Queries (headline): Markdown headings of 3-8 words from the corpus; also a set of prose sentences of 12-30 words; ' +
         'embedded with hashEmbed. ANN = the query the ' +
         `product's search builds (nearestTo, cosine, ef ${ANN_EF}, refineFactor ${ANN_REFINE}, select, where chunk <> -1, limit 10); baseline = the same ` +
         'without the ANN settings and with bypassVectorIndex(). ' +
