@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNumberArray } from '../src/batch/json-numbers.js';
 import { embedKind, generateKind } from '../src/batch/kinds.js';
 import { readAhead } from '../src/batch/read-ahead.js';
-import { readJsonLines, readLines } from '../src/batch/request-file.js';
+import { readJsonLines, readLines, readRequestKeys } from '../src/batch/request-file.js';
+import { requestLineJson } from '../src/batch/request-line.js';
 import { tempDir } from './helpers/fixtures.js';
 
 /** parseNumberArray on `text` (a JSON array), checked value by value against JSON.parse. */
@@ -138,6 +139,28 @@ describe('readLines', () => {
     const keys: unknown[] = [];
     for await (const { value } of readJsonLines(path)) keys.push((value as { key: string }).key);
     expect(keys).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6']);
+  });
+
+  it('reads request keys as JSON.parse does, whatever the line looks like', async () => {
+    const request = { content: { parts: [{ text: 'a "key": "decoy" \\ é' }] } };
+    const keys = ['plain', 'with "quote"', 'back\\slash', 'é ünïcode 😀', 'lone \ud800', 'tab\t', ''];
+    const lines = [
+      ...keys.map((key) => requestLineJson({ key, request })),
+      JSON.stringify({ request, key: 'request first' }),
+      `{ "key" : "spaced", "request": {} }`,
+      `{"key":"\\u0041scaped","request":{}}`,
+    ];
+    const path = join(dir.path, 'requests.jsonl');
+    await writeFile(path, `${lines.join('\n')}\n\n`);
+    const read: string[] = [];
+    for await (const key of readRequestKeys(path)) read.push(key);
+    expect(read).toEqual(lines.map((line) => (JSON.parse(line) as { key: string }).key));
+    expect(read.slice(-3)).toEqual(['request first', 'spaced', 'Ascaped']);
+
+    await writeFile(path, `${lines[0]}\n{"request":{}}\n`);
+    await expect(async () => {
+      for await (const key of readRequestKeys(path)) expect(key).toBe('plain');
+    }).rejects.toThrow(/requests\.jsonl:2 is not a request line/);
   });
 });
 

@@ -27,7 +27,18 @@ const sample = () => {
   timeline.push({ ms: Math.round(now() - started), rssMB: Math.round(usage.rss / 1e6), heapMB: Math.round(usage.heapUsed / 1e6), externalMB: Math.round(usage.external / 1e6) });
 };
 const sampler = setInterval(sample, 100);
-const session = await IndexSession.open({ index: index!, command: 'gbi bench (load)', write: true, backend: { endpoint: endpoint! }, limits: { input: 'file' } });
+/** When the job's results had all been read and stored: what comes after is the job's settling. */
+let loadedAtMs: number | undefined;
+const session = await IndexSession.open({
+  index: index!,
+  command: 'gbi bench (load)',
+  write: true,
+  backend: { endpoint: endpoint! },
+  limits: { input: 'file' },
+  onEvent: (event) => {
+    if (event.type === 'batch' && event.event.type === 'loaded') loadedAtMs = Math.round(now() - started);
+  },
+});
 const opened = now();
 let report;
 let rows: number;
@@ -39,6 +50,9 @@ try {
 }
 const loaded = now();
 clearInterval(sampler);
+sample();
+const peakAt = timeline.reduce((best, point) => (point.rssMB > best.rssMB ? point : best));
+const every = Math.max(1, Math.ceil(timeline.length / 60));
 await writeFile(
   out,
   JSON.stringify({
@@ -49,6 +63,9 @@ await writeFile(
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     sampledPeakRssBytes: peaks.rss,
     peaksMB: Object.fromEntries(Object.entries(peaks).map(([name, bytes]) => [name, Math.round(bytes / 1e6)])),
-    timeline: timeline.filter((_, i) => i % Math.max(1, Math.ceil(timeline.length / 60)) === 0),
+    loadedAtMs,
+    peakAtMs: peakAt.ms,
+    // About 60 points, plus the peak and the last second at full resolution.
+    timeline: timeline.filter((point, i) => i % every === 0 || point === peakAt || point.ms >= timeline.at(-1)!.ms - 1000),
   }),
 );

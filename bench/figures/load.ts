@@ -153,7 +153,7 @@ async function rssCase(): Promise<Record<string, unknown>> {
     const fileBytes = Number(file.sizeBytes);
     log(`P2 RSS: staged ${rssLines} lines at ${rssDims} dims, result file ${mb(fileBytes)} MB (${round(stageMs / 1000, 1)} s)`);
     mark = now();
-    const child = await runScript<{ openMs: number; loadMs: number; rows: number; maxRssBytes: number; sampledPeakRssBytes: number; peaksMB: Record<string, number>; timeline: unknown[] }>(
+    const child = await runScript<{ openMs: number; loadMs: number; rows: number; maxRssBytes: number; sampledPeakRssBytes: number; peaksMB: Record<string, number>; loadedAtMs?: number; peakAtMs: number; timeline: unknown[] }>(
       'bench/figures/load-child.ts',
       [index, emulator.url, String(rssDims)],
       { env: offlineEnv() },
@@ -172,6 +172,8 @@ async function rssCase(): Promise<Record<string, unknown>> {
       peakRssMB: mb(peak),
       sampledPeakRssMB: mb(child.result.sampledPeakRssBytes),
       peaksMB: child.result.peaksMB,
+      loadedAtMs: child.result.loadedAtMs,
+      peakAtMs: child.result.peakAtMs,
       timeline: child.result.timeline,
       pass: peak <= 400e6 && fileBytes >= 1e9 && child.result.rows === rssLines,
     };

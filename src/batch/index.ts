@@ -4,6 +4,6 @@ export * from './results.js';
 export * from './runner.js';
 export * from './submit.js';
 export * from './wait.js';
-export { readJsonLines, readRequestLines } from './request-file.js';
+export { readJsonLines, readRequestKeys } from './request-file.js';
 export { requestLineJson } from './request-line.js';
 export { failpoint, type FailpointName } from './failpoint.js';

@@ -4,6 +4,10 @@ import { skipJsonSpace } from './json-numbers.js';
 import type { RequestLine } from './kinds.js';
 
 const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** How gbi writes every request line (requestLineJson, embedRequestLineJson): the key first. */
+const KEY_FIRST = Buffer.from('{"key":"');
 /** Large reads: result files run to gigabytes, and each read hands back many lines. */
 const READ_CHUNK_BYTES = 1 << 20;
 
@@ -67,6 +71,29 @@ export async function* readRequestLines(path: string): AsyncGenerator<RequestLin
     if (!value || typeof value !== 'object') throw new Error(`${path}:${line} is not a request line`);
     yield value as RequestLine;
   }
+}
+
+/**
+ * Streams the keys of a request file. The key leads each line gbi writes, so it is read without
+ * parsing the request: the texts would be turned into strings only to be dropped, which on a large
+ * job is most of the heap's garbage. A line in any other shape is parsed whole.
+ */
+export async function* readRequestKeys(path: string): AsyncGenerator<string> {
+  for await (const { line, bytes } of readLines(path)) {
+    const key = leadingKey(bytes) ?? (parseJsonOrUndefined(bytes) as { key?: unknown } | undefined)?.key;
+    if (typeof key !== 'string') throw new Error(`${path}:${line} is not a request line`);
+    yield key;
+  }
+}
+
+/** The key of a line that starts `{"key":"…"` with no escape in the key; otherwise undefined. */
+function leadingKey(bytes: Buffer): string | undefined {
+  if (bytes.compare(KEY_FIRST, 0, KEY_FIRST.length, 0, KEY_FIRST.length) !== 0) return undefined;
+  for (let i = KEY_FIRST.length; i < bytes.length; i++) {
+    if (bytes[i] === BACKSLASH) return undefined;
+    if (bytes[i] === QUOTE) return bytes.toString('utf8', KEY_FIRST.length, i);
+  }
+  return undefined;
 }
 
 /** Only JSON whitespace (CR included, for CRLF files). */

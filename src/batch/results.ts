@@ -4,7 +4,7 @@ import type { GoogleGenAI } from '@google/genai';
 import { kindOf, type RequestKind, type ResultLine } from './kinds.js';
 import { resultFileName, type Ledger, type LedgerEntry } from './ledger.js';
 import { readAhead } from './read-ahead.js';
-import { readLines, readRequestLines } from './request-file.js';
+import { readLines, readRequestKeys } from './request-file.js';
 
 export type { ResultLine } from './kinds.js';
 
@@ -22,7 +22,7 @@ export async function* readResults(ai: GoogleGenAI, ledger: Ledger, entry: Ledge
   if (entry.input === 'inline') {
     const items = kind.inlineResults(job);
     const keys: string[] = [];
-    for await (const line of readRequestLines(join(ledger.workDir, entry.requestFile))) keys.push(line.key);
+    for await (const key of readRequestKeys(join(ledger.workDir, entry.requestFile))) keys.push(key);
     if (items.length !== keys.length) {
       // Positions cannot be trusted: every request is treated as unanswered and goes to a retry.
       for (const key of keys) yield { key, ok: false, error: `inline results: ${items.length} for ${keys.length} requests` };

@@ -3,7 +3,7 @@ import type { GoogleGenAI } from '@google/genai';
 import type { RequestLine } from './kinds.js';
 import type { BatchState, JobKind, Ledger, LedgerEntry } from './ledger.js';
 import { failpoint } from './failpoint.js';
-import { readRequestLines } from './request-file.js';
+import { readRequestKeys, readRequestLines } from './request-file.js';
 import { readResults, type ResultLine } from './results.js';
 import { planJobs, submitJob, type PreparedRequest, type SubmitLimits } from './submit.js';
 import { waitForJobs, type JobStatus, type PollSettings, type RawAccess } from './wait.js';
@@ -158,8 +158,8 @@ async function load(context: RunnerContext, sink: BatchSink, entry: LedgerEntry,
     }
   }
   if (batch.length > 0) await flush();
-  for await (const request of readRequestLines(join(context.ledger.workDir, entry.requestFile))) {
-    if (!answered.has(request.key)) failures.push({ key: request.key, error: 'no result for this request' });
+  for await (const key of readRequestKeys(join(context.ledger.workDir, entry.requestFile))) {
+    if (!answered.has(key)) failures.push({ key, error: 'no result for this request' });
   }
   report.loadedJobs++;
   report.stored += stored;

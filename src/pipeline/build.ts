@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { BackendOptions } from '../backend.js';
-import { failpoint, planJobs, readRequestLines, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
+import { failpoint, planJobs, readRequestKeys, type JobKind, type Ledger, type PollSettings, type PreparedRequest, type SubmitLimits } from '../batch/index.js';
 import { DEFAULT_CHUNKER_SETTINGS, documentTitle, estimateTokens, fingerprintOf, type ChunkerSettings } from '../chunk/index.js';
 import { readDocuments, walkFiles, type FileEntry, type SkippedFile } from '../crawl/index.js';
 import { keysToEmbed, planByContent, planByStat, type CatalogEntry } from '../plan/index.js';
@@ -343,7 +343,7 @@ function documentRow(doc: PlannedDocument, previous: DocumentRow | undefined): D
 async function keysInFlight(ledger: Ledger, kind: JobKind): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const entry of ledger.jobs.filter((job) => job.kind === kind)) {
-    for await (const line of readRequestLines(join(ledger.workDir, entry.requestFile))) keys.add(line.key);
+    for await (const key of readRequestKeys(join(ledger.workDir, entry.requestFile))) keys.add(key);
   }
   return keys;
 }
