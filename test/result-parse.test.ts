@@ -157,10 +157,12 @@ describe('readLines', () => {
     expect(read).toEqual(lines.map((line) => (JSON.parse(line) as { key: string }).key));
     expect(read.slice(-3)).toEqual(['request first', 'spaced', 'Ascaped']);
 
-    await writeFile(path, `${lines[0]}\n{"request":{}}\n`);
-    await expect(async () => {
-      for await (const key of readRequestKeys(path)) expect(key).toBe('plain');
-    }).rejects.toThrow(/requests\.jsonl:2 is not a request line/);
+    for (const notRequest of ['{"request":{}}', '{}', '{"key":"unclosed', '{"key":5}', 'null']) {
+      await writeFile(path, `${lines[0]}\n${notRequest}\n`);
+      await expect(async () => {
+        for await (const key of readRequestKeys(path)) expect(key).toBe('plain');
+      }, notRequest).rejects.toThrow(/requests\.jsonl:2 is not a request line/);
+    }
   });
 });
 

@@ -88,7 +88,7 @@ export async function* readRequestKeys(path: string): AsyncGenerator<string> {
 
 /** The key of a line that starts `{"key":"…"` with no escape in the key; otherwise undefined. */
 function leadingKey(bytes: Buffer): string | undefined {
-  if (bytes.compare(KEY_FIRST, 0, KEY_FIRST.length, 0, KEY_FIRST.length) !== 0) return undefined;
+  if (bytes.length <= KEY_FIRST.length || bytes.compare(KEY_FIRST, 0, KEY_FIRST.length, 0, KEY_FIRST.length) !== 0) return undefined;
   for (let i = KEY_FIRST.length; i < bytes.length; i++) {
     if (bytes[i] === BACKSLASH) return undefined;
     if (bytes[i] === QUOTE) return bytes.toString('utf8', KEY_FIRST.length, i);
