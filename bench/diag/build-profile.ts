@@ -1,8 +1,11 @@
 /**
  * Diagnostic (not part of npm run bench): where P7's full build and P3's no-op rebuild spend their time.
- *  - the full build's phases (from build()'s events);
- *  - what its 'optimize' phase does, step by step, replayed on a copy of the same rows (FTS index,
- *    BTree on key, cosine HNSW_SQ with the product's parameters, one after another, optimize);
+ *  - the full build's phases (from build()'s events), with the CPU each group of threads used in each
+ *    (on Linux): what runs side by side, and how much the cores are left idle;
+ *  - what its 'optimize' phase does, replayed on fresh tables holding the same rows, added in
+ *    4,000-row batches as the load adds them, then compacted: the FTS index, BTree on key and cosine
+ *    HNSW_SQ with the product's parameters one after another; then on another such table the
+ *    indexes side by side, as IndexStore.maintain() builds them;
  *  - the no-op rebuild's pieces: walkFiles alone, a fast-glob + stat walk, the store reads.
  *
  *   node --import tsx bench/diag/build-profile.ts [root]
@@ -13,9 +16,10 @@ import fg from 'fast-glob';
 import { walkFiles } from '../../src/crawl/index.js';
 import { build, SECRET_FILE_EXCLUDES } from '../../src/pipeline/build.js';
 import { IndexSession } from '../../src/pipeline/session.js';
-import { IndexStore, chunksSchema } from '../../src/store/index.js';
+import { toArrowTable } from '../../src/store/arrow-rows.js';
+import { IndexStore, WRITE_BATCH_ROWS, chunksSchema } from '../../src/store/index.js';
 import { K8S, median, now, round, tempDir } from '../lib/common.js';
-import { PhaseClock } from '../lib/phases.js';
+import { PhaseClock, ThreadCpuByPhase } from '../lib/phases.js';
 
 const root = process.argv[2] ?? K8S;
 const dir = await tempDir('profile');
@@ -30,34 +34,60 @@ const timeIt = async (runs: number, work: () => Promise<unknown>): Promise<numbe
 };
 try {
   const index = join(dir.path, 'index');
-  const clock = new PhaseClock();
-  let mark = now();
+  const cpu = new ThreadCpuByPhase();
+  const clock = new PhaseClock(cpu.onSwitch);
+  const mark = now();
   const summary = await build({ root, index, onEvent: clock.onEvent });
-  console.log(`full build ${round((now() - mark) / 1000, 1)} s, ${summary.chunks.stored} rows; phases (ms) ${JSON.stringify(clock.finish())}`);
+  const phases = clock.finish();
+  console.log(`full build ${round((now() - mark) / 1000, 1)} s, ${summary.chunks.stored} rows; phases (ms) ${JSON.stringify(phases)}`);
+  for (const [phase, groups] of cpu.byPhase) {
+    const total = Object.values(groups).reduce((sum, ms) => sum + ms, 0);
+    const parts = Object.entries(groups)
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([group, ms]) => `${group} ${ms}`)
+      .join(', ');
+    console.log(`  ${phase}: wall ${phases[phase]} ms, CPU ${total} ms (${parts})`);
+  }
 
-  // The optimize phase, step by step, on a fresh table holding the same rows.
+  // The optimize phase on fresh tables holding the same rows, added as the load adds them.
   const store = await IndexStore.open(index);
-  const rows = await store.chunks.query().toArray();
+  const rows = (await store.chunks.query().toArray()).map((row) => ({ ...row, vector: Float32Array.from(row.vector as Iterable<number>) }));
+  const dims = rows[0]!.vector.length;
   const db = await lancedb.connect(join(dir.path, 'replay'));
-  const table = await db.createEmptyTable('chunks', chunksSchema(768));
-  await table.add(rows.map((row) => ({ ...row, vector: Array.from(row.vector as Iterable<number>) })));
   const steps: Record<string, number> = {};
-  mark = now();
-  await table.createIndex('text', { config: lancedb.Index.fts() });
-  steps.ftsIndex = round(now() - mark);
-  mark = now();
-  await table.createIndex('key', { config: lancedb.Index.btree() });
-  steps.btreeKey = round(now() - mark);
-  mark = now();
-  await table.createIndex('vector', {
-    config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 }),
-  });
-  steps.hnswSq = round(now() - mark);
-  mark = now();
-  await table.optimize({ cleanupOlderThan: new Date(Date.now() - 7 * 24 * 3600 * 1000) });
-  steps.optimize = round(now() - mark);
+  const freshTable = async (): Promise<lancedb.Table> => {
+    const created = await db.createEmptyTable('chunks', chunksSchema(dims), { mode: 'overwrite' });
+    steps.addRows = await timeIt(1, async () => {
+      for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
+        await created.add(toArrowTable(chunksSchema(dims), rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]));
+      }
+    });
+    return created;
+  };
+  const hnswSq = () => lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 });
+  // As IndexStore.maintain(): compaction first (the load's batches are fragments), then the indexes.
+  const compacted = async (): Promise<lancedb.Table> => {
+    const table = await freshTable();
+    steps.compact = await timeIt(1, () => table.optimize({ cleanupOlderThan: new Date(Date.now() - 7 * 24 * 3600 * 1000) }));
+    return table;
+  };
+  let table = await compacted();
+  steps.ftsIndex = await timeIt(1, () => table.createIndex('text', { config: lancedb.Index.fts() }));
+  steps.btreeKey = await timeIt(1, () => table.createIndex('key', { config: lancedb.Index.btree() }));
+  steps.hnswSq = await timeIt(1, () => table.createIndex('vector', { config: hnswSq() }));
+  table.close();
+  table = await compacted();
+  steps.indexesSideBySide = await timeIt(1, () =>
+    Promise.all([
+      table.createIndex('text', { config: lancedb.Index.fts() }),
+      table.createIndex('key', { config: lancedb.Index.btree() }),
+      table.createIndex('chunk', { config: lancedb.Index.btree() }),
+      table.createIndex('vector', { config: hnswSq() }),
+    ]),
+  );
   console.log(`optimize phase replayed on ${rows.length} rows (ms): ${JSON.stringify(steps)}`);
-  const bruteMs = await timeIt(20, () => table.query().nearestTo(rows[0]!.vector as number[]).distanceType('cosine').bypassVectorIndex().limit(10).toArray());
+  const bruteMs = await timeIt(20, () => table.query().nearestTo(rows[0]!.vector).distanceType('cosine').bypassVectorIndex().limit(10).toArray());
   console.log(`brute-force query at ${rows.length} rows: p50 ${bruteMs} ms (what search costs without the vector index)`);
   table.close();
   db.close();
