@@ -85,7 +85,7 @@ function threadCpu(): Map<string, { name: string; cpuMs: number }> {
       const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
       threads.set(tid, { name, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 });
     } catch {
-      // The thread ended between the listing and the read: its time is in no later phase either.
+      // The thread ended after the listing; like one that ended before it, what it used since the last sample goes uncounted.
     }
   }
   return threads;
