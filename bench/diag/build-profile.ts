@@ -2,10 +2,10 @@
  * Diagnostic (not part of npm run bench): where P7's full build and P3's no-op rebuild spend their time.
  *  - the full build's phases (from build()'s events), with the CPU each group of threads used in each
  *    (on Linux): what runs side by side, and how much the cores are left idle;
- *  - what its 'optimize' phase does, replayed on fresh tables holding the same rows, added in
- *    4,000-row batches as the load adds them, then compacted: the FTS index, BTree on key and cosine
- *    HNSW_SQ with the product's parameters one after another; then on another such table the
- *    indexes side by side, as IndexStore.maintain() builds them;
+ *  - what its 'optimize' phase does, replayed on fresh tables holding the same rows, written by
+ *    IndexStore.upsertChunks as the load writes them, then compacted: the FTS index, BTree on key
+ *    and cosine HNSW_SQ with the product's parameters one after another; then on another such
+ *    table the indexes side by side, as IndexStore.maintain() builds them;
  *  - the no-op rebuild's pieces: walkFiles alone, a fast-glob + stat walk, the store reads.
  *
  *   node --import tsx bench/diag/build-profile.ts [root]
@@ -16,8 +16,7 @@ import fg from 'fast-glob';
 import { walkFiles } from '../../src/crawl/index.js';
 import { build, SECRET_FILE_EXCLUDES } from '../../src/pipeline/build.js';
 import { IndexSession } from '../../src/pipeline/session.js';
-import { toArrowTable } from '../../src/store/arrow-rows.js';
-import { IndexStore, WRITE_BATCH_ROWS, chunksSchema } from '../../src/store/index.js';
+import { IndexStore, type ChunkRow } from '../../src/store/index.js';
 import { K8S, median, now, round, tempDir } from '../lib/common.js';
 import { PhaseClock, ThreadCpuByPhase } from '../lib/phases.js';
 
@@ -50,20 +49,16 @@ try {
     console.log(`  ${phase}: wall ${phases[phase]} ms, CPU ${total} ms (${parts})`);
   }
 
-  // The optimize phase on fresh tables holding the same rows, added as the load adds them.
+  // The optimize phase on fresh tables holding the same rows, written as the load writes them.
   const store = await IndexStore.open(index);
-  const rows = (await store.chunks.query().toArray()).map((row) => ({ ...row, vector: Float32Array.from(row.vector as Iterable<number>) }));
+  const rows = (await store.chunks.query().toArray()).map((row) => ({ ...row, vector: Float32Array.from(row.vector as Iterable<number>) }) as ChunkRow);
   const dims = rows[0]!.vector.length;
-  const db = await lancedb.connect(join(dir.path, 'replay'));
+  const replay = await IndexStore.open(join(dir.path, 'replay'));
   const steps: Record<string, number> = {};
   const freshTable = async (): Promise<lancedb.Table> => {
-    const created = await db.createEmptyTable('chunks', chunksSchema(dims), { mode: 'overwrite' });
-    steps.addRows = await timeIt(1, async () => {
-      for (let start = 0; start < rows.length; start += WRITE_BATCH_ROWS) {
-        await created.add(toArrowTable(chunksSchema(dims), rows.slice(start, start + WRITE_BATCH_ROWS) as unknown as Record<string, unknown>[]));
-      }
-    });
-    return created;
+    await replay.reset(dims);
+    steps.addRows = await timeIt(1, () => replay.upsertChunks(rows));
+    return replay.chunks;
   };
   const hnswSq = () => lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 16, efConstruction: 150 });
   // As IndexStore.maintain(): compaction first (the load's batches are fragments), then the indexes.
@@ -89,8 +84,7 @@ try {
   console.log(`optimize phase replayed on ${rows.length} rows (ms): ${JSON.stringify(steps)}`);
   const bruteMs = await timeIt(20, () => table.query().nearestTo(rows[0]!.vector).distanceType('cosine').bypassVectorIndex().limit(10).toArray());
   console.log(`brute-force query at ${rows.length} rows: p50 ${bruteMs} ms (what search costs without the vector index)`);
-  table.close();
-  db.close();
+  replay.close();
 
   // The no-op rebuild's pieces.
   const pieces: Record<string, number> = {};

@@ -68,8 +68,7 @@ const FOLD_IN_SHARE = 0.05;
 const FOLD_IN_FRAGMENTS = 64;
 // Without this, every indexStats() on a vector index prints a deprecation warning; gbi reads no centroids.
 process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
-/** Rows per LanceDB write: each write is one fragment. */
-export const WRITE_BATCH_ROWS = 4_000;
+const WRITE_BATCH_ROWS = 4_000;
 const LOOKUP_BATCH = 400;
 
 /**
